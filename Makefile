@@ -1,0 +1,63 @@
+# geoapp: `make run` serves the demo on http://127.0.0.1:5000, `make test` runs every test.
+# Both set up what they need first: a virtualenv, the npm assets, translations, demo data.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+VENDOR := geoapp/static/vendor
+MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
+
+.PHONY: run test setup assets translations data browser lint format check screenshot
+
+run: setup data
+	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
+		'geoapp:create_app()'
+
+test: setup browser
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+setup: $(VENV)/.installed assets translations
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+assets: $(VENDOR)/leaflet/leaflet.js
+
+$(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
+	command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y npm)
+	npm ci --no-audit --no-fund
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	cp -r node_modules/leaflet/dist $(VENDOR)/leaflet
+
+translations: $(MO)
+
+$(MO): geoapp/translations/zh/LC_MESSAGES/messages.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d geoapp/translations
+
+data: $(VENV)/.installed
+	$(BIN)/geoapp demo --if-missing
+
+# Debian's chromium drives the page tests (Playwright never downloads a browser of its own).
+browser:
+	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+
+lint: setup
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
+
+check: setup data
+	$(BIN)/geoapp check
+
+# Regenerate the README screenshots (needs a CJK font: apt-get install fonts-wqy-microhei).
+screenshot: setup data browser
+	$(BIN)/python bench/screenshot.py docs/map.png

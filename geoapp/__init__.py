@@ -1,0 +1,53 @@
+"""geoapp: key projects, industrial parks, parcels and standard land on offline maps.
+
+``create_app`` builds everything (config → Store → layer registry → blueprints); nothing is
+built at import time, so tests make as many independent apps as they like.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from geoapp.config import PROJECT_ROOT, Config
+from geoapp.errors import ConfigError
+from geoapp.formatting import register_filters
+from geoapp.handlers import register_handlers
+from geoapp.i18n import init_i18n
+from geoapp.layers import load_layers
+from geoapp.services import Services
+from geoapp.stores import GeoPackageStore
+
+STATIC_DIR = PROJECT_ROOT / "geoapp" / "static"
+VENDOR_ASSETS = ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css")
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The app for the settings in the environment, overridden by ``test_config``."""
+    config = Config.load(test_config)
+    _check_assets()
+    app = Flask(
+        __name__, template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(STATIC_DIR)
+    )
+    app.config["SECRET_KEY"] = config.secret_key
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
+    app.extensions["geoapp"] = Services(
+        config, GeoPackageStore(config.data), load_layers(config.layers_dir)
+    )
+    init_i18n(app)
+    register_handlers(app)
+    register_filters(app)
+    from geoapp.views import api, map
+
+    app.register_blueprint(map.bp)
+    app.register_blueprint(api.bp)
+    return app
+
+
+def _check_assets() -> None:
+    """The front-end assets come from npm at set-up time; say how to get them if missing."""
+    missing = [path for path in VENDOR_ASSETS if not (STATIC_DIR / path).is_file()]
+    if missing:
+        raise ConfigError(f"front-end assets missing ({', '.join(missing)}): run `make assets`")

@@ -1,0 +1,54 @@
+"""The areas a user can choose (counties, parks), read from the layers that define them.
+
+A layer whose id field is also its ``area.county`` field is the source of county choices
+(the boundaries); likewise for parks. Nothing here names a table: the declarations do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from geoapp.layers import LayerDef
+from geoapp.stores.base import Query, Store
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    code: str
+    name: str
+    parent: str | None  # the county of a park; None for counties
+
+
+@dataclass(frozen=True)
+class AreaChoices:
+    counties: tuple[AreaChoice, ...]
+    parks: tuple[AreaChoice, ...]
+
+    def county_codes(self) -> set[str]:
+        return {c.code for c in self.counties}
+
+    def park_ids(self) -> set[str]:
+        return {p.code for p in self.parks}
+
+    def name_of(self, code: str | None) -> str | None:
+        return next((c.name for c in (*self.counties, *self.parks) if c.code == code), None)
+
+
+def area_choices(store: Store, layers: list[LayerDef]) -> AreaChoices:
+    return AreaChoices(
+        counties=_choices(store, layers, "county"), parks=_choices(store, layers, "park")
+    )
+
+
+def _choices(store: Store, layers: list[LayerDef], kind: str) -> tuple[AreaChoice, ...]:
+    source = next((lyr for lyr in layers if lyr.area.get(kind) == lyr.id_field), None)
+    if source is None:
+        return ()
+    parent = source.area.get("county") if kind == "park" else None
+    name = source.label_field or source.id_field
+    columns = tuple(dict.fromkeys(c for c in (source.id_field, name, parent) if c))
+    frame = store.read(source.table, Query(columns=columns)).sort_values(source.id_field)
+    return tuple(
+        AreaChoice(str(row[source.id_field]), str(row[name]), str(row[parent]) if parent else None)
+        for _, row in frame.iterrows()
+    )

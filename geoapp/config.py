@@ -1,0 +1,87 @@
+"""Settings: safe defaults, then environment variables, then a test mapping.
+
+Every setting is declared once in ``SETTINGS`` as (name, default, help) so that the README and
+the start-up validation cannot drift from the code (``tests/test_docs.py`` checks the README).
+Paths default to folders of this checkout, never to a machine's absolute path.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from geoapp.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+BASEMAPS = ("none", "osm", "tianditu", "amap", "custom")
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "GEOAPP_DATA", str(PROJECT_ROOT / "data" / "geoapp.gpkg"), "GeoPackage file of the store"
+    ),
+    Setting(
+        "GEOAPP_LAYERS_DIR", str(PROJECT_ROOT / "layers"), "folder of layer declarations (*.toml)"
+    ),
+    Setting("GEOAPP_LOCALE", "zh", "default UI language: zh or en"),
+    Setting("GEOAPP_BASEMAP", "none", "basemap: none, osm, tianditu, amap or custom"),
+    Setting(
+        "GEOAPP_TILE_URL", "", "tile URL template when GEOAPP_BASEMAP=custom (intranet server)"
+    ),
+    Setting("GEOAPP_TIANDITU_KEY", "", "Tianditu 'tk' key, required when GEOAPP_BASEMAP=tianditu"),
+    Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
+)
+
+_KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """The validated settings of one app instance."""
+
+    data: Path
+    layers_dir: Path
+    locale: str
+    basemap: str
+    tile_url: str
+    tianditu_key: str
+    secret_key: str
+
+    @classmethod
+    def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
+        """Defaults ← environment ← ``overrides`` (keys are the GEOAPP_* names)."""
+        raw = {s.name: os.environ.get(s.name, s.default) for s in SETTINGS}
+        for key, value in (overrides or {}).items():
+            if key not in raw:
+                raise ConfigError(f"unknown setting {key!r}")
+            raw[key] = str(value)
+        values = {_KEY_OF[name]: value for name, value in raw.items()}
+        values["data"] = Path(values["data"])
+        values["layers_dir"] = Path(values["layers_dir"])
+        config = cls(**values)
+        config.validate()
+        return config
+
+    def validate(self) -> None:
+        """Refuse contradictory settings at start-up, naming the variable."""
+        if self.locale not in ("zh", "en"):
+            raise ConfigError(f"GEOAPP_LOCALE must be zh or en, not {self.locale!r}")
+        if self.basemap not in BASEMAPS:
+            raise ConfigError(f"GEOAPP_BASEMAP must be one of {', '.join(BASEMAPS)}")
+        if self.basemap == "tianditu" and not self.tianditu_key:
+            raise ConfigError("GEOAPP_BASEMAP=tianditu needs GEOAPP_TIANDITU_KEY")
+        if self.basemap == "custom" and "{z}" not in self.tile_url:
+            raise ConfigError("GEOAPP_BASEMAP=custom needs GEOAPP_TILE_URL with {z}/{x}/{y}")
+        if not self.layers_dir.is_dir():
+            raise ConfigError(f"GEOAPP_LAYERS_DIR is not a folder: {self.layers_dir}")

@@ -1,0 +1,1 @@
+"""Deterministic demo data shaped like the seed counties of ``shared/domain.md``."""

@@ -1,0 +1,111 @@
+"""The seed places: parks and the project counts published for them (``shared/domain.md``).
+
+Counts marked "published" must be reproduced exactly by the demo data (tests check them);
+the rest are plausible round figures for counties whose reports give no number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Park:
+    park_id: str
+    name: str
+    industries: str
+    size_km: float  # side of the roughly square park
+
+
+@dataclass(frozen=True)
+class ProjectCounts:
+    """New (新建) and continuing (续建) projects and how many of each started this year."""
+
+    new: int
+    new_started: int
+    continuing: int
+    continuing_resumed: int
+    total_investment_wan: int | None = None  # 万元, when published
+
+
+@dataclass(frozen=True)
+class SeedCounty:
+    adcode: str
+    seat: tuple[float, float] | None  # (lon, lat) WGS84; None: the boundary's inner point
+    parks: tuple[Park, ...]
+    projects: ProjectCounts
+    provincial_city_started: tuple[int, int] = (0, 0)  # 城固: 4 provincial + 48 city, all started
+    landmarks: tuple[tuple[str, float, float, str], ...] = field(default=())
+
+
+LONG = SeedCounty(
+    "610327",
+    (106.855, 34.895),
+    (
+        Park("LX-SS", "苏陕工业园", "装备制造、新材料", 1.6),
+        Park("LX-SP", "食品工业园", "乳制品、食品加工", 1.2),
+        Park("LX-XC", "新型材料工业园", "新型建材、新材料", 1.4),
+        Park("LX-WL", "交通物流园", "仓储物流、商贸", 1.0),
+        Park("LX-WM", "外贸产业园", "外贸加工", 0.9),
+        Park("LX-DS", "电商产业园", "电子商务、农特产品", 0.7),
+    ),
+    ProjectCounts(new=110, new_started=75, continuing=78, continuing_resumed=72),  # 147/188
+)
+CHENGGU = SeedCounty(
+    "610722",
+    (107.333, 33.157),
+    (
+        Park("CG-JK", "城固经济技术开发区", "航空装备、生物医药", 2.0),
+        Park("CG-SP", "城固食品工业园", "食品、茶叶加工", 1.1),
+    ),
+    ProjectCounts(
+        new=260,
+        new_started=196,
+        continuing=200,
+        continuing_resumed=184,
+        total_investment_wan=10_809_600,
+    ),  # 460 projects, 1,080.96 亿 (published)
+    provincial_city_started=(4, 48),
+)
+JINGLE = SeedCounty(
+    "140926",
+    (111.94, 38.36),
+    (Park("JL-JK", "静乐县经济技术开发区", "新能源、农产品加工", 1.2),),
+    ProjectCounts(new=36, new_started=24, continuing=24, continuing_resumed=21),
+)
+LINZE = SeedCounty(
+    "620723",
+    (100.165, 39.153),
+    (Park("LZ-ZE", "扎尔墩滩工业集中区", "新型储能、光伏制造、农产品加工", 2.4),),
+    ProjectCounts(new=48, new_started=37, continuing=32, continuing_resumed=29),
+    landmarks=(("临泽县2GWh储能电站项目", 100.215, 39.185, "energy"),),
+)
+# 葫芦岛市 (published, early June 2022): 500 projects, 117 of 268 new started, 212 of 232
+# continuing resumed; money split by group below. Spread over its six districts and counties.
+HULUDAO_COUNTIES = ("211402", "211403", "211404", "211421", "211422", "211481")
+HULUDAO = ProjectCounts(
+    new=268,
+    new_started=117,
+    continuing=232,
+    continuing_resumed=212,
+    total_investment_wan=26_198_000,
+)
+HULUDAO_MONEY_WAN = {  # group → (total investment, annual plan), 万元
+    "new_started": (1_401_600, 508_000),
+    "resumed": (14_717_300, 1_505_800),
+    "all": (26_198_000, 3_251_000),
+}
+HULUDAO_PARKS = {
+    "211481": (Park("HLD-XC", "兴城临海产业区", "泳装、海洋装备", 1.8),),
+    "211421": (Park("HLD-SZ", "绥中滨海经济区", "装备制造、新能源", 2.0),),
+    "211402": (Park("HLD-KF", "葫芦岛经济开发区", "石化、有色金属", 1.6),),
+}
+HULUDAO_LANDMARKS = (
+    ("徐大堡核电站", 120.546, 40.351, "energy"),
+    ("绥中四方台风电场", 119.95, 40.42, "energy"),
+    ("绥中下骆驼风电场", 120.05, 40.22, "energy"),
+    ("绥中西沟风电场", 119.70, 40.38, "energy"),
+    ("南票光伏发电项目", 120.70, 41.10, "energy"),
+)
+COUNTIES = (LONG, CHENGGU, JINGLE, LINZE)
+AS_OF = "2026-10-31"  # the demo's reporting date (月报 month end)

@@ -1,0 +1,31 @@
+"""One place that turns errors into responses: JSON for the API, a page for people."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from geoapp.errors import GeoappError
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_geoapp_error(error: GeoappError):
+    if _wants_json():
+        return jsonify(error.to_json()), error.status
+    return render_template("error.html", message=error.message, status=error.status), error.status
+
+
+def handle_http_error(error: HTTPException):
+    message = _("Page not found.") if error.code == 404 else (error.description or error.name)
+    if _wants_json():
+        return jsonify({"code": error.name, "description": message}), error.code
+    return render_template("error.html", message=message, status=error.code), error.code
+
+
+def register_handlers(app: Flask) -> None:
+    app.register_error_handler(GeoappError, handle_geoapp_error)
+    app.register_error_handler(HTTPException, handle_http_error)

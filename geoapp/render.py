@@ -1,0 +1,208 @@
+"""LayerDef + GeoDataFrame → folium elements: the map, its layers, popups and legend.
+
+Each declared layer becomes one ``DeclaredLayer`` element whose template calls
+``geoapp.layer()`` in ``static/map.js``; popups and tooltips are built there with DOM text
+nodes, so no value from the data is ever parsed as HTML. Data is cleaned before folium sees
+it: EPSG:4326, no empty geometries, only the fields the layer needs, 6-decimal coordinates.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import Template
+from folium.map import Layer
+
+from geoapp.basemaps import basemap_layers, shifts_to_gcj02
+from geoapp.config import Config
+from geoapp.coords import geometries_wgs84_to_gcj02
+from geoapp.layers import FieldDef, LayerDef
+
+CHINA_CENTER = (35.0, 105.0)
+COORD_PRECISION = 1e-6  # ≈ 0.1 m
+
+
+def script_json(value: Any) -> str:
+    """JSON safe inside a <script> element: readable Chinese, no way to close the tag."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escaped in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(char, escaped)
+    return text
+
+
+class DeclaredLayer(Layer):
+    """One declared layer drawn by ``geoapp.layer(map, spec, data)`` (see static/map.js)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = geoapp.layer(
+            {{ this._parent.get_name() }}, {{ this.spec_json }}, {{ this.data_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, spec: dict[str, Any], data: dict[str, Any], name: str):
+        super().__init__(name=name, overlay=True, control=True, show=True)
+        self._name = "DeclaredLayer"
+        self.spec_json = script_json(spec)
+        self.data_json = script_json(data)
+
+
+@dataclass(frozen=True)
+class LegendEntry:
+    label: str
+    color: str
+    kind: str  # "fill" or "stroke"
+
+
+def legend(layer: LayerDef, locale: str) -> list[LegendEntry]:
+    """Legend rows derived from the style: one per value of each colouring field."""
+    entries = []
+    for kind in ("fill", "stroke"):
+        name = getattr(layer.style, kind)
+        if name:
+            entries += [
+                LegendEntry(v.label(locale), v.color or "", kind) for v in layer.fields[name].values
+            ]
+    if not entries:
+        entries.append(LegendEntry(layer.title(locale), layer.style.fill_color, "plain"))
+    return entries
+
+
+def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
+    """What the browser needs to style a layer and write its popups (labels in one language)."""
+    style = layer.style
+    return {
+        "id": layer.id,
+        "title": layer.title(locale),
+        "geometry": layer.geometry,
+        "minZoom": layer.min_zoom,
+        "idField": layer.id_field,
+        "labelField": layer.label_field,
+        "locale": locale,
+        "style": {
+            "color": style.color,
+            "fillColor": style.fill_color,
+            "weight": style.weight,
+            "fillOpacity": style.fill_opacity,
+            "radius": style.radius,
+            "dashArray": style.dash,
+            "fill": _color_channel(layer, style.fill),
+            "stroke": _color_channel(layer, style.stroke),
+        },
+        "popup": [_popup_field(layer.fields[name], locale) for name in layer.popup],
+    }
+
+
+def _color_channel(layer: LayerDef, name: str | None) -> dict[str, Any] | None:
+    if not name:
+        return None
+    return {"field": name, "colors": {v.key: v.color for v in layer.fields[name].values}}
+
+
+def _popup_field(field_def: FieldDef, locale: str) -> dict[str, Any]:
+    return {
+        "field": field_def.name,
+        "label": field_def.label(locale),
+        "type": field_def.type,
+        "unit": field_def.unit(locale) if field_def.unit else None,
+        "values": {v.key: v.label(locale) for v in field_def.values},
+    }
+
+
+def wire_fields(layer: LayerDef, audience: str) -> list[str]:
+    """Fields a layer sends to the browser: popup, style, id and label, within the audience."""
+    wanted = [layer.id_field, layer.label_field, layer.style.fill, layer.style.stroke, *layer.popup]
+    allowed = set(layer.visible_fields(audience))
+    return list(dict.fromkeys(n for n in wanted if n and n in allowed))
+
+
+def clean_for_map(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -> dict:
+    """A GeoJSON FeatureCollection of just ``fields``, in 4326 (or GCJ-02 for AMap tiles)."""
+    frame = frame.to_crs(4326) if frame.crs and frame.crs.to_epsg() != 4326 else frame
+    frame = frame[~(frame.geometry.is_empty | frame.geometry.isna())]
+    columns = [c for c in fields if c in frame.columns]
+    props = frame[columns].copy()
+    for column in columns:
+        if pd.api.types.is_datetime64_any_dtype(props[column]):
+            props[column] = props[column].dt.strftime("%Y-%m-%d")
+    geoms = shapely.set_precision(frame.geometry.values, COORD_PRECISION)
+    if gcj02:
+        geoms = geometries_wgs84_to_gcj02(geoms)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {k: _plain(v) for k, v in record.items()},
+            "geometry": json.loads(shapely.to_geojson(g)),
+        }
+        for record, g in zip(props.to_dict(orient="records"), geoms, strict=True)
+    ]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _plain(value: Any) -> Any:
+    """Missing values as None (JSON null), numpy scalars as Python numbers, dates as text."""
+    if value is None or (not isinstance(value, str | list | dict) and pd.isna(value)):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10]
+    return value.item() if hasattr(value, "item") else value
+
+
+def build_map(
+    layers: list[LayerDef],
+    frames: dict[str, gpd.GeoDataFrame],
+    *,
+    locale: str,
+    audience: str,
+    config: Config,
+    asset_url: Callable[[str], str],
+    bounds: tuple[float, float, float, float] | None,
+) -> folium.Map:
+    """A folium map of the declared layers, loading only assets served by the app itself."""
+    fmap = folium.Map(location=CHINA_CENTER, zoom_start=5, tiles=None, control_scale=True)
+    fmap.default_js = [
+        ("leaflet", asset_url("vendor/leaflet/leaflet.js")),
+        ("geoapp_map", asset_url("map.js")),
+    ]
+    fmap.default_css = [("leaflet_css", asset_url("vendor/leaflet/leaflet.css"))]
+    for tiles in basemap_layers(config):
+        tiles.add_to(fmap)
+    gcj02 = shifts_to_gcj02(config)
+    for layer in layers:
+        data = clean_for_map(frames[layer.id], wire_fields(layer, audience), gcj02)
+        DeclaredLayer(layer_spec(layer, locale), data, layer.title(locale)).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    if bounds is not None:
+        minx, miny, maxx, maxy = bounds
+        fmap.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
+    return fmap
+
+
+def features_bounds(
+    frames: Iterable[gpd.GeoDataFrame],
+) -> tuple[float, float, float, float] | None:
+    """The box around every non-empty frame, or None when nothing is left to show."""
+    boxes = [f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

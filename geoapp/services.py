@@ -1,0 +1,54 @@
+"""What one app instance holds: config, the Store and the layer registry.
+
+Built by ``create_app`` (never at import time) and reached through ``services()``.
+Area choices are cached per store version, so a write shows up at the next request.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from flask import current_app
+from flask_babel import gettext as _
+
+from geoapp.catalog import AreaChoices, area_choices
+from geoapp.config import Config
+from geoapp.errors import NotFound
+from geoapp.layers import LayerDef
+from geoapp.stores.base import Store
+
+
+@dataclass
+class Services:
+    config: Config
+    store: Store
+    layers: list[LayerDef]
+    _areas: tuple[str, AreaChoices] | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def layers_for(self, audience: str) -> list[LayerDef]:
+        """Layers an audience may see: the public never gets an internal layer."""
+        if audience == "internal":
+            return list(self.layers)
+        return [lyr for lyr in self.layers if lyr.audience == "public"]
+
+    def layer(self, layer_id: str, audience: str) -> LayerDef:
+        for lyr in self.layers_for(audience):
+            if lyr.id == layer_id:
+                return lyr
+        raise NotFound(_("Unknown layer “%(id)s”.", id=layer_id), param="layer")
+
+    def areas(self) -> AreaChoices:
+        version = self.store.version()
+        with self._lock:
+            if self._areas and self._areas[0] == version:
+                return self._areas[1]
+        choices = area_choices(self.store, self.layers)
+        with self._lock:
+            self._areas = (version, choices)
+        return choices
+
+
+def services() -> Services:
+    return current_app.extensions["geoapp"]

@@ -1,0 +1,6 @@
+"""Storage behind one small interface: ``Store`` (see ``base.py``) and its backends."""
+
+from geoapp.stores.base import Query, Store
+from geoapp.stores.geopackage import GeoPackageStore
+
+__all__ = ["GeoPackageStore", "Query", "Store"]

@@ -1,0 +1,148 @@
+"""The embedded default store: one GeoPackage file read and written with pyogrio.
+
+Reads push the bbox down to GDAL (which uses the GeoPackage R-tree) and apply attribute
+filters in pandas, so user text never reaches SQL. Writes go to a copy that replaces the
+file in one ``os.replace``: readers see the old file or the new one, never a half-written one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+from shapely.geometry import box
+
+from geoapp.errors import StoreError
+from geoapp.stores.base import Query
+
+_GPKG_MAGIC = b"SQLite format 3\x00"
+
+
+class GeoPackageStore:
+    """A Store over one GeoPackage file; see ``geoapp.stores.base.Store`` for the contract."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+        self.check()
+
+    def check(self) -> None:
+        """Refuse a missing, non-GeoPackage or corrupt file with a message naming the path."""
+        if not self.path.is_file():
+            raise StoreError(f"GeoPackage not found: {self.path} (run `geoapp demo` to build it)")
+        with open(self.path, "rb") as handle:
+            if handle.read(16) != _GPKG_MAGIC:
+                raise StoreError(f"not a GeoPackage (not an SQLite file): {self.path}")
+        try:
+            with sqlite3.connect(f"file:{self.path}?mode=ro", uri=True) as conn:
+                conn.execute("SELECT table_name FROM gpkg_contents").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"corrupt GeoPackage {self.path}: {exc}") from exc
+
+    def tables(self) -> list[str]:
+        return [name for name, geom in pyogrio.list_layers(self.path) if geom]
+
+    def version(self) -> str:
+        stat = self.path.stat()
+        return f"{stat.st_mtime_ns:x}-{stat.st_size:x}"
+
+    def read(self, table: str, query: Query | None = None) -> gpd.GeoDataFrame:
+        query = query or Query()
+        frame = self._table(table)
+        if query.bbox is not None:
+            frame = frame.iloc[frame.sindex.query(box(*query.bbox), predicate="intersects")]
+            frame = frame.sort_index()
+        mask = pd.Series(True, index=frame.index)
+        for column, allowed in query.any_of.items():
+            mask &= frame[column].astype("string").isin(allowed).fillna(False)
+        for column, prefix in query.prefix.items():
+            mask &= frame[column].astype("string").str.startswith(prefix).fillna(False)
+        frame = frame[mask]
+        if query.columns is not None:
+            frame = frame[[*query.columns, frame.geometry.name]]
+        return frame.copy()
+
+    def _table(self, table: str) -> gpd.GeoDataFrame:
+        """The whole table, cached until the file changes (county-scale data fits in memory)."""
+        version = self.version()
+        with self._lock:
+            cached = self._cache.get(table)
+            if cached and cached[0] == version:
+                return cached[1]
+        if table not in self.tables():
+            raise StoreError(f"table {table!r} not in {self.path}")
+        frame = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=False)
+        frame = frame.to_crs(4326) if frame.crs and frame.crs.to_epsg() != 4326 else frame
+        with self._lock:
+            self._cache[table] = (version, frame)
+        return frame
+
+    def write(self, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
+        _write_atomic(self.path, frames, keep_other_tables=True)
+
+    @classmethod
+    def create(cls, path: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> GeoPackageStore:
+        """Write a new GeoPackage holding only ``frames`` (atomically replacing any old file)."""
+        _write_atomic(Path(path), frames, keep_other_tables=False)
+        return cls(path)
+
+
+def _write_atomic(
+    path: Path, frames: Mapping[str, gpd.GeoDataFrame], *, keep_other_tables: bool
+) -> None:
+    """Write into a temporary copy beside ``path``, fsync it, then swap it in with os.replace."""
+    for name, frame in frames.items():
+        if frame.crs is None or frame.crs.to_epsg() != 4326:
+            raise StoreError(f"table {name!r} must be in EPSG:4326 before it is stored")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.gpkg"
+    )
+    os.close(handle)
+    tmp = Path(tmp_name)
+    try:
+        if keep_other_tables and path.exists():
+            shutil.copyfile(path, tmp)
+        else:
+            tmp.unlink()
+        for name, frame in frames.items():
+            pyogrio.write_dataframe(
+                _with_datetimes(frame),
+                tmp,
+                layer=name,
+                driver="GPKG",
+                layer_options={"OVERWRITE": "YES"},
+            )
+        _fsync(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _with_datetimes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns of ``datetime.date`` objects become real date-time fields, not text."""
+    frame = frame.copy()
+    for column in frame.columns:
+        values = frame[column].dropna()
+        if (
+            frame[column].dtype == object
+            and len(values)
+            and all(isinstance(v, date) for v in values)
+        ):
+            frame[column] = pd.to_datetime(frame[column])
+    return frame
+
+
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as handle:
+        os.fsync(handle.fileno())

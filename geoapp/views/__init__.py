@@ -1,0 +1,3 @@
+"""Blueprints, one per audience or job."""
+
+OFFICIAL_AUDIENCE = "internal"  # the map page and API serve officials until accounts land

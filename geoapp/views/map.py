@@ -1,0 +1,49 @@
+"""项目地图: the officials' map page, filtered by the URL so a view can be shared."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import get_locale
+
+from geoapp.query import parse_filter
+from geoapp.render import build_map, legend
+from geoapp.selection import select
+from geoapp.services import services
+from geoapp.views import OFFICIAL_AUDIENCE
+
+bp = Blueprint("map", __name__)
+
+
+@bp.get("/")
+def index():
+    svc = services()
+    layers = svc.layers_for(OFFICIAL_AUDIENCE)
+    areas = svc.areas()
+    flt, errors = parse_filter(request.args, layers, areas.county_codes(), areas.park_ids())
+    selection = select(svc.store, layers, flt, OFFICIAL_AUDIENCE)
+    locale = str(get_locale())
+    fmap = build_map(
+        layers,
+        selection.frames,
+        locale=locale,
+        audience=OFFICIAL_AUDIENCE,
+        config=svc.config,
+        asset_url=lambda path: url_for("static", filename=path),
+        bounds=selection.bounds,
+    )
+    root = fmap.get_root()
+    root.render()  # fills header, html and script (folium's Flask recipe)
+    page = render_template(
+        "map.html",
+        map_header=root.header.render(),
+        map_html=root.html.render(),
+        map_script=root.script.render(),
+        layers=layers,
+        legends={lyr.id: legend(lyr, locale) for lyr in layers},
+        selection=selection,
+        flt=flt,
+        areas=areas,
+        errors=errors,
+        locale=locale,
+    )
+    return page, (400 if errors else 200)

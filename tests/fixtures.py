@@ -1,0 +1,203 @@
+"""Small real data for tests: two counties, two parks, a few parcels and five projects.
+
+Known answers, so tests can assert exact counts and sums:
+- county 610327 (a square around 陇县's seat) holds park P1, three parcels and four projects;
+- county 620723 (a square near 临泽) holds park P2, one parcel and one project;
+- the projects' total investment in 610327 is 1,000 + 2,000 + 3,000 + 4,000 = 10,000 万元;
+- one project is named ``XSS_NAME`` to prove that popups show text, not HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import geopandas as gpd
+from shapely.geometry import Point, box
+
+from geoapp.geo import area_mu
+
+XSS_NAME = "<img src=x onerror=alert(1)>"
+LONG = "610327"
+LINZE = "620723"
+
+
+def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
+
+
+def tiny_frames() -> dict[str, gpd.GeoDataFrame]:
+    boundaries = _frame(
+        [
+            {
+                "adcode": LONG,
+                "name": "陇县",
+                "level": "county",
+                "parent_adcode": "610300",
+                "geometry": box(106.7, 34.8, 107.0, 35.0),
+            },
+            {
+                "adcode": LINZE,
+                "name": "临泽县",
+                "level": "county",
+                "parent_adcode": "620700",
+                "geometry": box(100.0, 39.0, 100.3, 39.3),
+            },
+        ]
+    )
+    parks = _frame(
+        [
+            {
+                "park_id": "P1",
+                "name": "苏陕工业园",
+                "county_code": LONG,
+                "industries": "装备制造",
+                "contact": "管委会",
+                "utilities": "七通一平",
+                "geometry": box(106.80, 34.85, 106.84, 34.88),
+            },
+            {
+                "park_id": "P2",
+                "name": "扎尔墩滩工业集中区",
+                "county_code": LINZE,
+                "industries": "储能",
+                "contact": "管委会",
+                "utilities": "七通一平",
+                "geometry": box(100.1, 39.1, 100.15, 39.14),
+            },
+        ]
+    )
+    parks["area_mu"] = area_mu(parks)
+    parcels = _frame(
+        [
+            _parcel("P1-001", "P1", LONG, "occupied", box(106.80, 34.85, 106.81, 34.86)),
+            _parcel("P1-002", "P1", LONG, "available", box(106.81, 34.85, 106.82, 34.86)),
+            _parcel("P1-003", "P1", LONG, "standard_land", box(106.82, 34.85, 106.83, 34.86)),
+            _parcel("P2-001", "P2", LINZE, "available", box(100.1, 39.1, 100.11, 39.11)),
+        ]
+    )
+    parcels["area_mu"] = area_mu(parcels)
+    standard = parcels[parcels["land_state"] == "standard_land"].drop(columns=["land_state"])
+    standard = standard.assign(
+        name="1号标准地",
+        stage="listed",
+        invest_intensity=200.0,
+        tax_per_mu=12.0,
+        output_per_mu=300.0,
+        floor_area_ratio=1.2,
+        coverage_pct=40.0,
+        green_max_pct=15.0,
+        energy_value=2.0,
+    )
+    projects = _frame(
+        [
+            _project(
+                "A1",
+                "陇县乳制品项目",
+                LONG,
+                "P1",
+                "construction",
+                "industry",
+                "province",
+                1000,
+                Point(106.805, 34.855),
+            ),
+            _project(
+                "A2",
+                XSS_NAME,
+                LONG,
+                None,
+                "preparatory",
+                "infrastructure",
+                "county",
+                2000,
+                Point(106.9, 34.9),
+            ),
+            _project(
+                "A3",
+                "陇县医院项目",
+                LONG,
+                None,
+                "completed",
+                "social",
+                "city",
+                3000,
+                Point(106.75, 34.95),
+            ),
+            _project(
+                "A4",
+                "陇县风电项目",
+                LONG,
+                None,
+                "construction",
+                "energy",
+                "county",
+                4000,
+                Point(106.95, 34.82),
+            ),
+            _project(
+                "B1",
+                "临泽储能电站",
+                LINZE,
+                "P2",
+                "construction",
+                "energy",
+                "province",
+                5000,
+                Point(100.105, 39.105),
+            ),
+        ]
+    )
+    return {
+        "boundaries": boundaries,
+        "parks": parks,
+        "parcels": parcels,
+        "standard_land": gpd.GeoDataFrame(standard, crs=4326),
+        "projects": projects,
+    }
+
+
+def _parcel(pid: str, park: str, county: str, state: str, geometry) -> dict:
+    return {
+        "parcel_id": pid,
+        "park_id": park,
+        "county_code": county,
+        "land_state": state,
+        "land_use": "工业用地",
+        "price_wan_per_mu": 20.0,
+        "geometry": geometry,
+    }
+
+
+def _project(
+    pid: str,
+    name: str,
+    county: str,
+    park: str | None,
+    status: str,
+    category: str,
+    level: str,
+    total: float,
+    geometry: Point,
+) -> dict:
+    started = status != "preparatory"
+    return {
+        "project_id": pid,
+        "name": name,
+        "owner": "某某有限公司",
+        "county_code": county,
+        "park_id": park,
+        "status": status,
+        "category": category,
+        "level": level,
+        "nature": "new",
+        "warning": "green" if started else "red",
+        "warning_reason": "" if started else "计划3月开工，逾期4个月未开工",
+        "total_investment": float(total),
+        "annual_plan": total / 2,
+        "completed": total / 4,
+        "planned_start": date(2026, 3, 1),
+        "actual_start": date(2026, 3, 15) if started else None,
+        "leader": "王建国",
+        "unit": "发改局",
+        "geometry": geometry,
+    }
