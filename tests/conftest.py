@@ -34,3 +34,10 @@ def demo_frames():
     from geoapp.demo.generate import build_demo
 
     return build_demo(PROJECT_ROOT / "data" / "boundaries.geojson")
+
+
+@pytest.fixture(scope="session")
+def demo_gpkg(demo_frames, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.gpkg"
+    GeoPackageStore.create(path, demo_frames)
+    return path
