@@ -133,5 +133,5 @@ def test_empty_folder_is_refused(tmp_path):
 
 def test_app_refuses_to_start_on_a_bad_declaration(tmp_path, gpkg):
     write(tmp_path, GOOD.replace('geometry = "polygon"', 'geometry = "blob"'))
-    with pytest.raises(ConfigError, match="sites.toml: geometry"):
+    with pytest.raises(ConfigError, match=r"sites\.toml: geometry"):
         create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": tmp_path})
