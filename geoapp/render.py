@@ -9,6 +9,7 @@ it: EPSG:4326, no empty geometries, only the fields the layer needs, 6-decimal c
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -191,6 +192,17 @@ def build_map(
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
     return fmap
+
+
+def page_parts(fmap: folium.Map) -> tuple[str, str, str]:
+    """The map's header, body and script for a Flask template (folium's Flask recipe).
+
+    folium's own viewport tag forbids pinch-zoom; the page template sets an accessible one.
+    """
+    root = fmap.get_root()
+    root.render()
+    header = re.sub(r'<meta name="viewport"[^>]*>', "", root.header.render())
+    return header, root.html.render(), root.script.render()
 
 
 def features_bounds(

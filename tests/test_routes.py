@@ -183,3 +183,19 @@ def test_unknown_page_is_a_friendly_404(client):
     response = client.get("/nowhere")
     assert response.status_code == 404
     assert "页面不存在" in response.get_data(as_text=True)
+
+
+def fitted_bounds(html: str) -> list[list[float]]:
+    match = re.search(r"fitBounds\(\s*(\[\[.*?\]\])", html, re.S)
+    assert match, "the page does not fit the map"
+    return json.loads(match.group(1))
+
+
+def test_page_fits_the_filtered_features(client):
+    # Unfiltered: both test counties. Filtered to 临泽县: its boundary box only.
+    assert fitted_bounds(client.get("/").get_data(as_text=True)) == [[34.8, 100.0], [39.3, 107.0]]
+    html = client.get(f"/?county={LINZE}").get_data(as_text=True)
+    assert fitted_bounds(html) == [[39.0, 100.0], [39.3, 100.3]]
+    # A status filter narrows only projects, so the map fits the matching projects.
+    html = client.get("/?status=completed").get_data(as_text=True)
+    assert fitted_bounds(html) == [[34.95, 106.75], [34.95, 106.75]]

@@ -66,19 +66,25 @@ window.geoapp = (function () {
     return box;
   }
 
+  /* A layer below its declared min_zoom is taken off the map (and put back when zoomed in):
+   * checked when it is first added, when a zoom animation starts (so it never flashes while
+   * zooming out) and when a zoom ends. */
   function withMinZoom(map, spec, layer) {
+    if (spec.minZoom <= 0) return;
     var hiddenByZoom = false;
-    function update() {
-      var tooFar = map.getZoom() < spec.minZoom;
+    function update(zoom) {
+      var tooFar = zoom < spec.minZoom;
       if (tooFar && map.hasLayer(layer)) {
-        map.removeLayer(layer);
         hiddenByZoom = true;
+        map.removeLayer(layer);
       } else if (!tooFar && hiddenByZoom) {
-        map.addLayer(layer);
         hiddenByZoom = false;
+        map.addLayer(layer);
       }
     }
-    if (spec.minZoom > 0) map.on("zoomend", update);
+    layer.on("add", function () { update(map.getZoom()); });
+    map.on("zoomanim", function (event) { if (event.zoom < spec.minZoom) update(event.zoom); });
+    map.on("zoomend", function () { update(map.getZoom()); });
   }
 
   function layer(map, spec, data) {

@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 
 from geoapp.query import parse_filter
-from geoapp.render import build_map, legend
+from geoapp.render import build_map, legend, page_parts
 from geoapp.selection import select
 from geoapp.services import services
 from geoapp.views import OFFICIAL_AUDIENCE
@@ -31,13 +31,12 @@ def index():
         asset_url=lambda path: url_for("static", filename=path),
         bounds=selection.bounds,
     )
-    root = fmap.get_root()
-    root.render()  # fills header, html and script (folium's Flask recipe)
+    map_header, map_html, map_script = page_parts(fmap)
     page = render_template(
         "map.html",
-        map_header=root.header.render(),
-        map_html=root.html.render(),
-        map_script=root.script.render(),
+        map_header=map_header,
+        map_html=map_html,
+        map_script=map_script,
         layers=layers,
         legends={lyr.id: legend(lyr, locale) for lyr in layers},
         selection=selection,

@@ -1,0 +1,83 @@
+"""Produce the README screenshots: the map page as Debian's chromium draws it, saved as PNG.
+
+    python bench/screenshot.py docs/map.png
+    python bench/screenshot.py docs/map-county.png --url-path "/?county=610327"
+    python bench/screenshot.py docs/phone.png --width 390 --height 844 --url-path "/?county=610327"
+
+The app runs on its configured data (``create_app()``: GEOAPP_DATA, by default
+data/geoapp.gpkg from ``make data``) in a local werkzeug thread; nothing is built here. Every
+request that leaves the app is blocked, so the picture is what an offline intranet user sees.
+Needs /usr/bin/chromium and a CJK font (fonts-wqy-microhei) for readable Chinese.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from geoapp import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DRAWN = """() => window.geoapp && window.geoapp.layers.projects
+    && document.querySelectorAll('path.geoapp-feature').length > 0"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("out", type=Path, help="PNG file to write")
+    parser.add_argument("--width", type=int, default=1400)
+    parser.add_argument("--height", type=int, default=900)
+    parser.add_argument("--url-path", default="/", help="path and query, e.g. /?county=610327")
+    args = parser.parse_args(argv)
+
+    server = make_server("127.0.0.1", 0, create_app(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    blocked: list[str] = []
+
+    def route(route, request):
+        if request.url.startswith(base + "/"):
+            route.continue_()
+        else:
+            blocked.append(request.url)
+            route.abort()
+
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(
+                viewport={"width": args.width, "height": args.height}, locale="zh-CN"
+            )
+            page.route("**/*", route)
+            response = page.goto(base + args.url_path)
+            page.wait_for_function(DRAWN, polling="raf", timeout=30_000)
+            page.wait_for_timeout(1000)  # let fitBounds' zoom animation and min_zoom settle
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(args.out))
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    print(f"{args.out}: {args.width}x{args.height} of {args.url_path} (HTTP {response.status})")
+    if blocked:
+        print(f"blocked {len(blocked)} request(s) leaving the app: {blocked[:3]}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
