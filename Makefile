@@ -34,8 +34,11 @@ assets: $(VENDOR)/leaflet/leaflet.js
 $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y npm)
 	npm ci --no-audit --no-fund
-	rm -rf $(VENDOR) && mkdir -p $(VENDOR)
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/supercluster $(VENDOR)/leaflet.vectorgrid
 	cp -r node_modules/leaflet/dist $(VENDOR)/leaflet
+	cp node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js \
+		$(VENDOR)/leaflet.vectorgrid/
+	cp node_modules/supercluster/dist/supercluster.min.js $(VENDOR)/supercluster/
 
 translations: $(MO)
 

@@ -19,9 +19,15 @@ from geoapp.i18n import init_i18n
 from geoapp.layers import load_layers
 from geoapp.services import Services
 from geoapp.stores import GeoPackageStore
+from geoapp.tilecache import TileCache
 
 STATIC_DIR = PROJECT_ROOT / "geoapp" / "static"
-VENDOR_ASSETS = ("vendor/leaflet/leaflet.js", "vendor/leaflet/leaflet.css")
+VENDOR_ASSETS = (
+    "vendor/leaflet/leaflet.js",
+    "vendor/leaflet/leaflet.css",
+    "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
+    "vendor/supercluster/supercluster.min.js",
+)
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -39,10 +45,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     register_handlers(app)
     register_filters(app)
-    from geoapp.views import api, map
+    app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
+    from geoapp.views import api, map, tiles
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(tiles.bp)
     return app
 
 

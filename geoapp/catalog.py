@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from geoapp.layers import LayerDef
+from geoapp.query import admin_prefix
 from geoapp.stores.base import Query, Store
 
 
@@ -29,6 +30,13 @@ class AreaChoices:
 
     def park_ids(self) -> set[str]:
         return {p.code for p in self.parks}
+
+    def parks_in(self, county: str | None) -> tuple[AreaChoice, ...]:
+        """The parks of a county (or city: by admin-code prefix); all parks without one."""
+        if not county:
+            return self.parks
+        prefix = admin_prefix(county)
+        return tuple(p for p in self.parks if p.parent and p.parent.startswith(prefix))
 
     def name_of(self, code: str | None) -> str | None:
         return next((c.name for c in (*self.counties, *self.parks) if c.code == code), None)

@@ -28,17 +28,40 @@ def main() -> None:
 )
 @click.option("--seed", type=int, default=None, help="Random seed (same seed, same data).")
 @click.option("--if-missing", is_flag=True, help="Do nothing when the file already exists.")
-def demo(out: Path | None, seed: int | None, if_missing: bool) -> None:
+@click.option(
+    "--scale",
+    type=click.Choice(["county", "province"]),
+    default="county",
+    help="county: the seed counties; province: synthetic, 1,000,000 parcels.",
+)
+@click.option("--parcels", type=int, default=1_000_000, help="Parcels at province scale.")
+@click.option("--projects", type=int, default=100_000, help="Projects at province scale.")
+def demo(
+    out: Path | None, seed: int | None, if_missing: bool, scale: str, parcels: int, projects: int
+) -> None:
     """Build the demo GeoPackage from the committed boundaries, deterministically."""
     from geoapp.demo.generate import DEFAULT_SEED, build_demo
+    from geoapp.demo.scale import build_scale
     from geoapp.stores import GeoPackageStore
 
     out = out or Config.load().data
     if if_missing and out.exists():
         click.echo(f"{out} exists; keeping it")
         return
-    frames = build_demo(BOUNDARIES, DEFAULT_SEED if seed is None else seed)
-    GeoPackageStore.create(out, frames)
+    seed = DEFAULT_SEED if seed is None else seed
+    steps = ["parks", "parcels", "standard land", "projects", "writing"]
+    with click.progressbar(
+        length=len(steps), label="building", show_pos=True, item_show_func=lambda step: step
+    ) as bar:
+        if scale == "province":
+            frames = build_scale(
+                BOUNDARIES, parcels, projects, seed, progress=lambda step: bar.update(1, step)
+            )
+        else:
+            frames = build_demo(BOUNDARIES, seed)
+            bar.update(4, "writing")
+        GeoPackageStore.create(out, frames)
+        bar.update(1, "done")
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in frames.items())
     click.echo(f"wrote {out}: {counts}")
 

@@ -41,6 +41,7 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("GEOAPP_TIANDITU_KEY", "", "Tianditu 'tk' key, required when GEOAPP_BASEMAP=tianditu"),
     Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
+    Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
 )
 
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
@@ -57,6 +58,7 @@ class Config:
     tile_url: str
     tianditu_key: str
     secret_key: str
+    tile_cache_mb: int
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -69,6 +71,7 @@ class Config:
         values = {_KEY_OF[name]: value for name, value in raw.items()}
         values["data"] = Path(values["data"])
         values["layers_dir"] = Path(values["layers_dir"])
+        values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         config = cls(**values)
         config.validate()
         return config
@@ -85,3 +88,9 @@ class Config:
             raise ConfigError("GEOAPP_BASEMAP=custom needs GEOAPP_TILE_URL with {z}/{x}/{y}")
         if not self.layers_dir.is_dir():
             raise ConfigError(f"GEOAPP_LAYERS_DIR is not a folder: {self.layers_dir}")
+
+
+def _whole_number(name: str, value: str) -> int:
+    if not value.strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number, not {value!r}")
+    return int(value)

@@ -34,6 +34,8 @@ _LAYER_KEYS = {
     "popup",
     "filters",
     "summary",
+    "tiles_above",
+    "cluster",
     "area",
     "style",
     "fields",
@@ -98,13 +100,38 @@ class LayerDef:
     filters: tuple[str, ...] = ()
     summary: tuple[str, ...] = ()
     area: dict[str, str] = field(default_factory=dict)
+    tiles_above: int | None = None
+    cluster: bool = False
     source: Path | None = None
+
+    def mode(self, count: int) -> str:
+        """How the browser gets the features: inline in the page, or from tiles / points.
+
+        Above the declared ``tiles_above`` count, polygons and lines come as vector tiles
+        and points as a compact binary list, so the page does not grow with the data.
+        """
+        if self.tiles_above is None or count <= self.tiles_above:
+            return "inline"
+        return "points" if self.geometry == "point" else "tiles"
 
     def visible_fields(self, audience: str) -> list[str]:
         """Field names an audience may receive: a public client never gets internal fields."""
         if audience == "internal":
             return list(self.fields)
         return [name for name, f in self.fields.items() if f.audience == "public"]
+
+    def wire_fields(self, audience: str) -> list[str]:
+        """Fields sent to the browser inline: id, label, style and popup, within the audience."""
+        wanted = [self.id_field, self.label_field, self.style.fill, self.style.stroke, *self.popup]
+        return self._allowed(wanted, audience)
+
+    def tile_fields(self, audience: str) -> list[str]:
+        """What a tile or point list carries: only the styling fields (popups come on click)."""
+        return self._allowed([self.style.fill, self.style.stroke], audience)
+
+    def _allowed(self, wanted: list[str | None], audience: str) -> list[str]:
+        allowed = set(self.visible_fields(audience))
+        return list(dict.fromkeys(n for n in wanted if n and n in allowed))
 
     def filter_fields(self) -> list[FieldDef]:
         return [self.fields[name] for name in self.filters]
@@ -212,6 +239,8 @@ def load_layer(path: Path) -> LayerDef:
         filters=top.names("filters"),
         summary=top.names("summary"),
         area=_area(top),
+        tiles_above=_threshold(top),
+        cluster=_cluster(top),
         source=path,
     )
     _check_references(top, layer)
@@ -230,6 +259,20 @@ def _zoom(top: _Reader) -> int:
     if not 0 <= zoom <= 22:
         raise top.fail("min_zoom", f"must be between 0 and 22, not {zoom}")
     return zoom
+
+
+def _threshold(top: _Reader) -> int | None:
+    value = top.get("tiles_above", int, None)
+    if value is not None and value < 0:
+        raise top.fail("tiles_above", f"must be 0 or more, not {value}")
+    return value
+
+
+def _cluster(top: _Reader) -> bool:
+    value = top.get("cluster", bool, False)
+    if value and top.data.get("geometry") != "point":
+        raise top.fail("cluster", "only point layers can be clustered")
+    return value
 
 
 def _fields(top: _Reader) -> dict[str, FieldDef]:

@@ -12,13 +12,14 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
 from branca.element import Template
+from flask_babel import gettext as _
 from folium.map import Layer
 
 from geoapp.basemaps import basemap_layers, shifts_to_gcj02
@@ -26,7 +27,16 @@ from geoapp.config import Config
 from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.layers import FieldDef, LayerDef
 
+if TYPE_CHECKING:
+    from geoapp.selection import LayerView
+
 CHINA_CENTER = (35.0, 105.0)
+SCRIPTS = (  # served from geoapp/static, installed from npm by `make assets`
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("vectorgrid", "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
+    ("supercluster", "vendor/supercluster/supercluster.min.js"),
+    ("geoapp_map", "map.js"),
+)
 COORD_PRECISION = 1e-6  # ≈ 0.1 m
 
 
@@ -56,7 +66,7 @@ class DeclaredLayer(Layer):
         """
     )
 
-    def __init__(self, spec: dict[str, Any], data: dict[str, Any], name: str):
+    def __init__(self, spec: dict[str, Any], data: dict[str, Any] | None, name: str):
         super().__init__(name=name, overlay=True, control=True, show=True)
         self._name = "DeclaredLayer"
         self.spec_json = script_json(spec)
@@ -106,6 +116,8 @@ def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
             "stroke": _color_channel(layer, style.stroke),
         },
         "popup": [_popup_field(layer.fields[name], locale) for name in layer.popup],
+        "cluster": layer.cluster,
+        "texts": {"loading": _("Loading…"), "failed": _("Could not load this feature.")},
     }
 
 
@@ -123,13 +135,6 @@ def _popup_field(field_def: FieldDef, locale: str) -> dict[str, Any]:
         "unit": field_def.unit(locale) if field_def.unit else None,
         "values": {v.key: v.label(locale) for v in field_def.values},
     }
-
-
-def wire_fields(layer: LayerDef, audience: str) -> list[str]:
-    """Fields a layer sends to the browser: popup, style, id and label, within the audience."""
-    wanted = [layer.id_field, layer.label_field, layer.style.fill, layer.style.stroke, *layer.popup]
-    allowed = set(layer.visible_fields(audience))
-    return list(dict.fromkeys(n for n in wanted if n and n in allowed))
 
 
 def clean_for_map(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -> dict:
@@ -165,28 +170,33 @@ def _plain(value: Any) -> Any:
 
 
 def build_map(
-    layers: list[LayerDef],
-    frames: dict[str, gpd.GeoDataFrame],
+    views: Iterable[LayerView],
     *,
     locale: str,
     audience: str,
     config: Config,
     asset_url: Callable[[str], str],
+    data_urls: Callable[[LayerDef], dict[str, str]],
     bounds: tuple[float, float, float, float] | None,
 ) -> folium.Map:
-    """A folium map of the declared layers, loading only assets served by the app itself."""
+    """A folium map of the declared layers, loading only assets served by the app itself.
+
+    ``data_urls(layer)`` gives the URLs the browser uses for layers not inlined in the page
+    (``tiles``, ``points``) and for a feature's popup (``feature``, with ``{id}``).
+    """
     fmap = folium.Map(location=CHINA_CENTER, zoom_start=5, tiles=None, control_scale=True)
-    fmap.default_js = [
-        ("leaflet", asset_url("vendor/leaflet/leaflet.js")),
-        ("geoapp_map", asset_url("map.js")),
-    ]
+    fmap.default_js = [(name, asset_url(path)) for name, path in SCRIPTS]
     fmap.default_css = [("leaflet_css", asset_url("vendor/leaflet/leaflet.css"))]
     for tiles in basemap_layers(config):
         tiles.add_to(fmap)
     gcj02 = shifts_to_gcj02(config)
-    for layer in layers:
-        data = clean_for_map(frames[layer.id], wire_fields(layer, audience), gcj02)
-        DeclaredLayer(layer_spec(layer, locale), data, layer.title(locale)).add_to(fmap)
+    for view in views:
+        layer = view.layer
+        spec = layer_spec(layer, locale) | {"mode": view.mode, "urls": data_urls(layer)}
+        data = None
+        if view.frame is not None:
+            data = clean_for_map(view.frame, layer.wire_fields(audience), gcj02)
+        DeclaredLayer(spec, data, layer.title(locale)).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
@@ -203,18 +213,3 @@ def page_parts(fmap: folium.Map) -> tuple[str, str, str]:
     root.render()
     header = re.sub(r'<meta name="viewport"[^>]*>', "", root.header.render())
     return header, root.html.render(), root.script.render()
-
-
-def features_bounds(
-    frames: Iterable[gpd.GeoDataFrame],
-) -> tuple[float, float, float, float] | None:
-    """The box around every non-empty frame, or None when nothing is left to show."""
-    boxes = [f.total_bounds for f in frames if len(f) and not f.geometry.is_empty.all()]
-    if not boxes:
-        return None
-    return (
-        min(b[0] for b in boxes),
-        min(b[1] for b in boxes),
-        max(b[2] for b in boxes),
-        max(b[3] for b in boxes),
-    )

@@ -1,6 +1,8 @@
-"""One filtered selection: the layers' GeoDataFrames for a MapFilter, plus count and sums.
+"""One filtered selection: per layer its extent, its mode, and (when inline) its features.
 
-The map page and the API both go through ``select``, so they can never disagree.
+The map page and the API both go through ``select``, so they can never disagree. Layers whose
+match count is above their declared ``tiles_above`` are not read at all: the browser fetches
+them as tiles or compact points, and the page stays the same size whatever the data.
 """
 
 from __future__ import annotations
@@ -11,8 +13,15 @@ import geopandas as gpd
 
 from geoapp.layers import LayerDef
 from geoapp.query import MapFilter
-from geoapp.render import features_bounds, wire_fields
-from geoapp.stores.base import Store
+from geoapp.stores.base import BBox, Extent, Store
+
+
+@dataclass(frozen=True)
+class LayerView:
+    layer: LayerDef
+    extent: Extent
+    mode: str  # inline | tiles | points
+    frame: gpd.GeoDataFrame | None  # the features, when inline
 
 
 @dataclass(frozen=True)
@@ -24,34 +33,51 @@ class Summary:
 
 @dataclass(frozen=True)
 class Selection:
-    frames: dict[str, gpd.GeoDataFrame]
+    views: dict[str, LayerView]
     summaries: list[Summary]
-    bounds: tuple[float, float, float, float] | None
+    bounds: BBox | None
 
     def count(self, layer_id: str) -> int:
-        return len(self.frames[layer_id])
+        return self.views[layer_id].extent.count
 
 
 def select(store: Store, layers: list[LayerDef], flt: MapFilter, audience: str) -> Selection:
-    frames = {}
-    for layer in layers:
-        columns = list(
-            dict.fromkeys([*wire_fields(layer, audience), *layer.summary, *layer.area.values()])
-        )
-        frames[layer.id] = store.read(layer.table, flt.query_for(layer, columns))
-    summaries = [
-        Summary(
-            layer,
-            len(frames[layer.id]),
-            {name: float(frames[layer.id][name].sum()) for name in layer.summary},
-        )
-        for layer in layers
-        if layer.summary
-    ]
-    return Selection(frames, summaries, _fit_bounds(layers, frames, flt))
+    views = {layer.id: _view(store, layer, flt, audience) for layer in layers}
+    summaries = [_summary(store, layer, flt, views[layer.id]) for layer in layers if layer.summary]
+    return Selection(views, summaries, _fit_bounds(layers, views, flt))
 
 
-def _fit_bounds(layers: list[LayerDef], frames: dict[str, gpd.GeoDataFrame], flt: MapFilter):
+def _view(store: Store, layer: LayerDef, flt: MapFilter, audience: str) -> LayerView:
+    extent = store.extent(layer.table, flt.query_for(layer))
+    mode = layer.mode(extent.count)
+    frame = None
+    if mode == "inline":
+        columns = list(dict.fromkeys([*layer.wire_fields(audience), *layer.area.values()]))
+        frame = store.read(layer.table, flt.query_for(layer, columns))
+    return LayerView(layer, extent, mode, frame)
+
+
+def _summary(store: Store, layer: LayerDef, flt: MapFilter, view: LayerView) -> Summary:
+    frame = store.read(layer.table, flt.query_for(layer, layer.summary))
+    return Summary(
+        layer, view.extent.count, {name: float(frame[name].sum()) for name in layer.summary}
+    )
+
+
+def _fit_bounds(layers: list[LayerDef], views: dict[str, LayerView], flt: MapFilter):
     """Fit what the filter narrows: all layers without a filter, else the layers it narrows."""
-    fitted = [frames[lyr.id] for lyr in layers if flt.applies_fully(lyr)]
-    return features_bounds(fitted) or features_bounds(frames.values())
+    narrowed = [views[lyr.id].extent.bbox for lyr in layers if flt.applies_fully(lyr)]
+    return _union([b for b in narrowed if b]) or _union(
+        [v.extent.bbox for v in views.values() if v.extent.bbox]
+    )
+
+
+def _union(boxes: list[BBox]) -> BBox | None:
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )

@@ -87,26 +87,181 @@ window.geoapp = (function () {
     map.on("zoomend", function () { update(map.getZoom()); });
   }
 
-  function layer(map, spec, data) {
-    var lyr = L.geoJSON(data, {
-      style: function (feature) { return pathStyle(spec, feature.properties); },
-      pointToLayer: function (feature, latlng) {
-        var options = pathStyle(spec, feature.properties);
-        options.radius = spec.style.radius;
-        options.fill = true;
-        options.fillOpacity = Math.max(spec.style.fillOpacity, 0.85);
-        return L.circleMarker(latlng, options);
-      },
-      onEachFeature: function (feature, featureLayer) {
-        var props = feature.properties;
-        featureLayer.bindPopup(function () { return popupContent(spec, props); });
-        if (spec.labelField && props[spec.labelField] !== null) {
-          featureLayer.bindTooltip(function () {
-            return element("span", String(props[spec.labelField]));
-          }, { sticky: true });
-        }
-      },
+  /* Popups of features whose properties are not in the page are fetched on click. */
+  function fetchPopup(spec, id, popup) {
+    popup.setContent(element("p", spec.texts.loading));
+    fetch(spec.urls.feature.replace("{id}", id))
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (feature) { popup.setContent(popupContent(spec, feature.properties)); })
+      .catch(function () { popup.setContent(element("p", spec.texts.failed)); });
+  }
+
+  function bindFeature(spec, featureLayer, props) {
+    if (spec.mode === "inline") {
+      featureLayer.bindPopup(function () { return popupContent(spec, props); });
+    } else {
+      featureLayer.bindPopup(element("p", spec.texts.loading));
+      featureLayer.on("popupopen", function (event) { fetchPopup(spec, props.__id, event.popup); });
+    }
+    if (spec.labelField && props[spec.labelField] !== null && props[spec.labelField] !== undefined) {
+      featureLayer.bindTooltip(function () {
+        return element("span", String(props[spec.labelField]));
+      }, { sticky: true });
+    }
+  }
+
+  function pointMarker(spec, feature) {
+    var props = feature.properties;
+    var coords = feature.geometry.coordinates;
+    var options = pathStyle(spec, props);
+    options.radius = spec.style.radius;
+    options.fill = true;
+    options.fillOpacity = Math.max(spec.style.fillOpacity, 0.85);
+    var marker = L.circleMarker([coords[1], coords[0]], options);
+    marker.feature = feature;
+    bindFeature(spec, marker, props);
+    return marker;
+  }
+
+  /* The most urgent outline value among a cluster's points (the first declared, e.g. red). */
+  function strokeRank(spec, props) {
+    var channel = spec.style.stroke;
+    if (!channel) return 99;
+    var rank = Object.keys(channel.colors).indexOf(props[channel.field]);
+    return rank < 0 ? 99 : rank;
+  }
+
+  function clusterMarker(spec, index, map, cluster) {
+    var count = cluster.properties.point_count;
+    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
+    var channel = spec.style.stroke;
+    var ring = channel ? Object.values(channel.colors)[cluster.properties.rank] : null;
+    var icon = L.divIcon({
+      className: "geoapp-cluster geoapp-cluster-" + spec.id,
+      html: '<span style="border-color:' + (ring || "#1565c0") + '">' +
+        Number(count).toLocaleString() + "</span>",
+      iconSize: [size, size],
     });
+    var coords = cluster.geometry.coordinates;
+    var marker = L.marker([coords[1], coords[0]], {
+      icon: icon, keyboard: true, title: spec.title + " × " + count,
+    });
+    marker.on("click", function () {
+      map.setView([coords[1], coords[0]], index.getClusterExpansionZoom(cluster.id));
+    });
+    return marker;
+  }
+
+  function clusterIndex(spec, features) {
+    return new Supercluster({
+      radius: 40, maxZoom: 15,
+      map: function (props) { return { rank: strokeRank(spec, props) }; },
+      reduce: function (acc, props) { acc.rank = Math.min(acc.rank, props.rank); },
+    }).load(features);
+  }
+
+  /* Points clustered in the browser (Supercluster); only what is in view is drawn. */
+  function clusterLayer(map, spec, features) {
+    var index = clusterIndex(spec, features);
+    var group = L.featureGroup();
+    function draw() {
+      group.clearLayers();
+      var b = map.getBounds().pad(0.25);
+      var box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+        Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+      index.getClusters(box, Math.round(map.getZoom())).forEach(function (item) {
+        group.addLayer(item.properties.cluster
+          ? clusterMarker(spec, index, map, item) : pointMarker(spec, item));
+      });
+    }
+    group.on("add", function () { map.on("moveend", draw); draw(); });
+    group.on("remove", function () { map.off("moveend", draw); });
+    group.setFeatures = function (more) {
+      index = clusterIndex(spec, more);
+      if (map.hasLayer(group)) draw();
+    };
+    return group;
+  }
+
+  /* The compact list of /api/layers/<id>/points.bin as GeoJSON-like features. */
+  function decodePoints(spec, buffer) {
+    var n = new DataView(buffer).getUint32(0, true);
+    var lon = new Float32Array(buffer, 4, n);
+    var lat = new Float32Array(buffer, 4 + 4 * n, n);
+    var ids = new Int32Array(buffer, 4 + 8 * n, n);
+    var channels = [spec.style.fill, spec.style.stroke].map(function (channel, k) {
+      return { channel: channel, codes: new Uint8Array(buffer, 4 + (12 + k) * n, n),
+        keys: channel ? Object.keys(channel.colors) : [] };
+    });
+    var features = new Array(n);
+    for (var i = 0; i < n; i++) {
+      var props = { __id: ids[i] };
+      channels.forEach(function (c) {
+        if (c.channel && c.codes[i] !== 255) props[c.channel.field] = c.keys[c.codes[i]];
+      });
+      features[i] = { type: "Feature", properties: props,
+        geometry: { type: "Point", coordinates: [lon[i], lat[i]] } };
+    }
+    return features;
+  }
+
+  /* Many points: fetched as 14 bytes each after the page is drawn, then clustered. */
+  function pointsLayer(map, spec) {
+    var group = clusterLayer(map, spec, []);
+    fetch(spec.urls.points)
+      .then(function (response) { return response.arrayBuffer(); })
+      .then(function (buffer) {
+        group.setFeatures(decodePoints(spec, buffer));
+        group.loaded = true;
+        map.fire("geoapp:loaded", { id: spec.id });
+      });
+    return group;
+  }
+
+  /* Large polygon layers: Mapbox vector tiles drawn on canvas by Leaflet.VectorGrid. */
+  function tileLayer(map, spec) {
+    var styles = {};
+    styles[spec.id] = function (props) {
+      var style = pathStyle(spec, props);
+      style.fill = spec.style.fillOpacity > 0;
+      return style;
+    };
+    var lyr = L.vectorGrid.protobuf(spec.urls.tiles, {
+      rendererFactory: L.canvas.tile,
+      vectorTileLayerStyles: styles,
+      interactive: true,
+      maxNativeZoom: 22,
+      maxZoom: 22,
+      minZoom: spec.minZoom,
+      getFeatureId: function (feature) { feature.properties.__id = feature.id; return feature.id; },
+    });
+    lyr.on("click", function (event) {
+      var popup = L.popup().setLatLng(event.latlng).openOn(map);
+      fetchPopup(spec, event.layer.properties.__id, popup);
+    });
+    return lyr;
+  }
+
+  function layer(map, spec, data) {
+    var lyr;
+    if (spec.mode === "tiles") {
+      lyr = tileLayer(map, spec);
+    } else if (spec.mode === "points") {
+      lyr = pointsLayer(map, spec);
+    } else if (spec.cluster) {
+      lyr = clusterLayer(map, spec, data.features);
+    } else {
+      lyr = L.geoJSON(data, {
+        style: function (feature) { return pathStyle(spec, feature.properties); },
+        pointToLayer: function (feature) { return pointMarker(spec, feature); },
+        onEachFeature: function (feature, featureLayer) {
+          if (feature.geometry.type !== "Point") bindFeature(spec, featureLayer, feature.properties);
+        },
+      });
+    }
     withMinZoom(map, spec, lyr);
     registry[spec.id] = lyr;
     return lyr;

@@ -1,8 +1,9 @@
 """The embedded default store: one GeoPackage file read and written with pyogrio.
 
-Reads push the bbox down to GDAL (which uses the GeoPackage R-tree) and apply attribute
-filters in pandas, so user text never reaches SQL. Writes go to a copy that replaces the
-file in one ``os.replace``: readers see the old file or the new one, never a half-written one.
+Each table is read once (through Arrow) into a ``FrameIndex`` — an in-memory table with an
+STRtree, feature bounds and categorical columns — and reloaded when the file changes.
+Attribute filters run in numpy/pandas, so user text never reaches SQL. Writes go to a copy that
+replaces the file in one ``os.replace``: readers see the old file or the new, never a mix.
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pyogrio
-from shapely.geometry import box
 
 from geoapp.errors import StoreError
-from geoapp.stores.base import Query
+from geoapp.stores.base import Extent, Query
+from geoapp.stores.frame_index import FrameIndex
 
 _GPKG_MAGIC = b"SQLite format 3\x00"
 
@@ -33,7 +34,7 @@ class GeoPackageStore:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[str, gpd.GeoDataFrame]] = {}
+        self._cache: dict[str, tuple[str, FrameIndex]] = {}
         self.check()
 
     def check(self) -> None:
@@ -58,22 +59,14 @@ class GeoPackageStore:
 
     def read(self, table: str, query: Query | None = None) -> gpd.GeoDataFrame:
         query = query or Query()
-        frame = self._table(table)
-        if query.bbox is not None:
-            frame = frame.iloc[frame.sindex.query(box(*query.bbox), predicate="intersects")]
-            frame = frame.sort_index()
-        mask = pd.Series(True, index=frame.index)
-        for column, allowed in query.any_of.items():
-            mask &= frame[column].astype("string").isin(allowed).fillna(False)
-        for column, prefix in query.prefix.items():
-            mask &= frame[column].astype("string").str.startswith(prefix).fillna(False)
-        frame = frame[mask]
-        if query.columns is not None:
-            frame = frame[[*query.columns, frame.geometry.name]]
-        return frame.copy()
+        index = self._index(table)
+        return index.take(index.positions(query), query.columns)
 
-    def _table(self, table: str) -> gpd.GeoDataFrame:
-        """The whole table, cached until the file changes (county-scale data fits in memory)."""
+    def extent(self, table: str, query: Query | None = None) -> Extent:
+        return self._index(table).extent(query or Query())
+
+    def _index(self, table: str) -> FrameIndex:
+        """The table in memory, loaded on first use and again whenever the file changes."""
         version = self.version()
         with self._lock:
             cached = self._cache.get(table)
@@ -81,11 +74,12 @@ class GeoPackageStore:
                 return cached[1]
         if table not in self.tables():
             raise StoreError(f"table {table!r} not in {self.path}")
-        frame = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=False)
+        frame = pyogrio.read_dataframe(self.path, layer=table, fid_as_index=True, use_arrow=True)
         frame = frame.to_crs(4326) if frame.crs and frame.crs.to_epsg() != 4326 else frame
+        index = FrameIndex(frame)
         with self._lock:
-            self._cache[table] = (version, frame)
-        return frame
+            self._cache[table] = (version, index)
+        return index
 
     def write(self, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
         _write_atomic(self.path, frames, keep_other_tables=True)

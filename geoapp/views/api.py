@@ -1,20 +1,26 @@
-"""JSON API: the declared layers and their filtered features as GeoJSON.
+"""JSON API: the declared layers, their filtered features, one feature, compact points.
 
 Bad parameters get HTTP 400 with an OGC-style exception body naming the parameter.
 """
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+import numpy as np
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
-from geoapp.query import parse_filter
-from geoapp.render import clean_for_map, layer_spec, wire_fields
-from geoapp.selection import select
+from geoapp.errors import BadRequest, NotFound
+from geoapp.layers import LayerDef
+from geoapp.query import MapFilter, parse_filter
+from geoapp.render import clean_for_map, layer_spec
 from geoapp.services import services
+from geoapp.stores.base import BBox, Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
+MAX_LIMIT = 10_000
+PAGE_PARAMS = ("bbox", "limit", "offset")
 
 
 @bp.get("/layers")
@@ -25,17 +31,124 @@ def layers():
 
 @bp.get("/layers/<layer_id>/features")
 def features(layer_id: str):
+    """A page of features (``limit``, ``offset``) in an optional ``bbox``, with the total."""
+    layer, flt = _layer_and_filter(layer_id, PAGE_PARAMS)
+    bbox = parse_bbox(request.args.get("bbox"))
+    limit = _bounded("limit", request.args.get("limit", "1000"), 1, MAX_LIMIT)
+    offset = _bounded("offset", request.args.get("offset", "0"), 0, 10**9)
+    store = services().store
+    base = flt.query_for(layer)
+    query = Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix)
+    extent = store.extent(layer.table, query)
+    fields = layer.wire_fields(OFFICIAL_AUDIENCE)
+    page = store.read(
+        layer.table, Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix, columns=tuple(fields))
+    )
+    page = page.iloc[offset : offset + limit]
+    body = clean_for_map(page, fields, gcj02=False)
+    body.update(numberMatched=extent.count, numberReturned=len(page))
+    if layer.summary:
+        sums = store.read(
+            layer.table,
+            Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix, columns=layer.summary),
+        )
+        body["sums"] = {name: float(sums[name].sum()) for name in layer.summary}
+    return jsonify(body)
+
+
+@bp.get("/layers/<layer_id>/features/<fid>")
+def feature(layer_id: str, fid: str):
+    """One feature by id, with the fields the audience may see (popups of tiled layers)."""
+    layer = services().layer(layer_id, OFFICIAL_AUDIENCE)
+    if not fid.isdigit():
+        raise BadRequest(_("Feature id “%(id)s” must be a whole number.", id=fid), param="id")
+    fields = layer.wire_fields(OFFICIAL_AUDIENCE)
+    found = services().store.read(
+        layer.table, Query(ids=frozenset([int(fid)]), columns=tuple(fields))
+    )
+    if found.empty:
+        raise NotFound(
+            _("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id), param="id"
+        )
+    return jsonify(clean_for_map(found, fields, gcj02=False)["features"][0])
+
+
+@bp.get("/layers/<layer_id>/points.bin")
+def points(layer_id: str):
+    """All matching points in 14 bytes each, for clustering in the browser.
+
+    Little-endian: uint32 n; float32 lon[n]; float32 lat[n]; int32 id[n]; uint8 fill[n];
+    uint8 stroke[n] — fill/stroke are indexes into the style fields' declared values
+    (255: none).
+    """
+    layer, flt = _layer_and_filter(layer_id, ())
+    if layer.geometry != "point":
+        raise BadRequest(_("Layer “%(layer)s” has no points.", layer=layer.id), param="layer")
+    fields = layer.tile_fields(OFFICIAL_AUDIENCE)
+    frame = services().store.read(layer.table, flt.query_for(layer, fields))
+    geoms = frame.geometry.values
+    parts = [
+        np.array([len(frame)], dtype="<u4").tobytes(),
+        geoms.x.astype("<f4").tobytes(),
+        geoms.y.astype("<f4").tobytes(),
+        frame.index.to_numpy().astype("<i4").tobytes(),
+    ]
+    for channel in (layer.style.fill, layer.style.stroke):
+        parts.append(_value_codes(layer, channel, frame, fields).tobytes())
+    return Response(
+        b"".join(parts),
+        mimetype="application/octet-stream",
+        headers={"Cache-Control": "private, max-age=60"},
+    )
+
+
+def _value_codes(layer: LayerDef, name: str | None, frame, fields: list[str]) -> np.ndarray:
+    if not name or name not in fields:
+        return np.full(len(frame), 255, dtype=np.uint8)
+    keys = [v.key for v in layer.fields[name].values]
+    codes = frame[name].astype("string").map({k: i for i, k in enumerate(keys)})
+    return codes.fillna(255).to_numpy(dtype=np.uint8)
+
+
+def _layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, MapFilter]:
     svc = services()
     layer = svc.layer(layer_id, OFFICIAL_AUDIENCE)
     areas = svc.areas()
-    flt, errors = parse_filter(request.args, [layer], areas.county_codes(), areas.park_ids())
+    args = request.args.copy()
+    for name in extra:
+        args.poplist(name)
+    flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
     if errors:
         raise errors[0]
-    selection = select(svc.store, [layer], flt, OFFICIAL_AUDIENCE)
-    body = clean_for_map(
-        selection.frames[layer.id], wire_fields(layer, OFFICIAL_AUDIENCE), gcj02=False
-    )
-    body["numberMatched"] = selection.count(layer.id)
-    for summary in selection.summaries:
-        body["sums"] = summary.sums
-    return jsonify(body)
+    return layer, flt
+
+
+def parse_bbox(raw: str | None) -> BBox | None:
+    """``minLon,minLat,maxLon,maxLat`` in degrees, or None when absent."""
+    if raw is None:
+        return None
+    parts = raw.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != 4 or not all(np.isfinite(values)):
+        raise BadRequest(_("bbox must be four numbers: minLon,minLat,maxLon,maxLat."), param="bbox")
+    minx, miny, maxx, maxy = values
+    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+        raise BadRequest(_("bbox is outside the world or its corners are swapped."), param="bbox")
+    return values
+
+
+def _bounded(name: str, raw: str, low: int, high: int) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+            param=name,
+        )
+    return int(raw)

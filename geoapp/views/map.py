@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 
-from geoapp.query import parse_filter
+from geoapp.layers import LayerDef
+from geoapp.query import MapFilter, parse_filter
 from geoapp.render import build_map, legend, page_parts
 from geoapp.selection import select
 from geoapp.services import services
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("map", __name__)
+MAX_PARK_CHOICES = 300  # beyond this the park list waits for an area, keeping the page small
 
 
 @bp.get("/")
@@ -23,12 +27,12 @@ def index():
     selection = select(svc.store, layers, flt, OFFICIAL_AUDIENCE)
     locale = str(get_locale())
     fmap = build_map(
-        layers,
-        selection.frames,
+        selection.views.values(),
         locale=locale,
         audience=OFFICIAL_AUDIENCE,
         config=svc.config,
         asset_url=lambda path: url_for("static", filename=path),
+        data_urls=lambda layer: data_urls(layer, flt),
         bounds=selection.bounds,
     )
     map_header, map_html, map_script = page_parts(fmap)
@@ -44,5 +48,18 @@ def index():
         areas=areas,
         errors=errors,
         locale=locale,
+        max_park_choices=MAX_PARK_CHOICES,
     )
     return page, (400 if errors else 200)
+
+
+def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:
+    """Where the browser fetches a layer's tiles, points and single features (same filter)."""
+    query = urlencode(list(flt.to_args().items(multi=True)))
+    suffix = f"?{query}" if query else ""
+    root = request.script_root
+    return {
+        "tiles": f"{root}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf{suffix}",
+        "points": url_for("api.points", layer_id=layer.id) + suffix,
+        "feature": f"{root}/api/layers/{layer.id}/features/{{id}}",
+    }

