@@ -9,8 +9,12 @@ from werkzeug.exceptions import HTTPException
 from geoapp.errors import GeoappError
 
 
+JSON_BLUEPRINTS = ("api", "tiles")
+
+
 def _wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """Machines (API, tiles) get JSON errors; people get a page."""
+    return request.blueprint in JSON_BLUEPRINTS or request.path.startswith("/api/")
 
 
 def handle_geoapp_error(error: GeoappError):

@@ -81,7 +81,7 @@ def _rings(geoms: np.ndarray, geometry: str):
         keep &= ~last  # MVT closes rings with ClosePath, not a repeated vertex
     xy, coord_ring = xy[keep], coord_ring[keep]
     exterior = np.r_[True, ring_part[1:] != ring_part[:-1]] if geometry == "polygon" else None
-    return xy, coord_ring, part_owner[ring_part], exterior
+    return xy, coord_ring, part_owner[ring_part], exterior, ring_part
 
 
 def _commands(geoms: np.ndarray, geometry: str, n_features: int):
@@ -90,21 +90,23 @@ def _commands(geoms: np.ndarray, geometry: str, n_features: int):
         xy = np.rint(shapely.get_coordinates(geoms)).astype(np.int64)
         owner = np.arange(len(xy))
         counts = np.ones(len(xy), dtype=np.int64)
-        return _encode_streams(xy, owner, counts, owner, None, geometry, n_features)
-    xy, coord_ring, ring_owner, exterior = _rings(geoms, geometry)
-    n_rings = len(ring_owner)
-    counts = np.bincount(coord_ring, minlength=n_rings)
-    minimum = 3 if geometry == "polygon" else 2
-    good_ring = counts >= minimum
+        return _encode_streams(xy, owner, counts, owner, geometry, n_features)
+    xy, coord_ring, ring_owner, exterior, ring_part = _rings(geoms, geometry)
+    counts = np.bincount(coord_ring, minlength=len(ring_owner))
+    good_ring = counts >= (3 if geometry == "polygon" else 2)
     if geometry == "polygon":
+        # A hole is only kept while its polygon's exterior ring survives.
+        exterior_ok = np.zeros(ring_part.max() + 1 if len(ring_part) else 0, dtype=bool)
+        exterior_ok[ring_part[exterior]] = good_ring[exterior]
+        good_ring &= exterior_ok[ring_part]
         xy, coord_ring, counts, exterior = _orient(xy, coord_ring, counts, exterior, good_ring)
     good_coord = good_ring[coord_ring]
+    renumber = np.cumsum(good_ring) - 1
     return _encode_streams(
         xy[good_coord],
-        coord_ring[good_coord],
+        renumber[coord_ring[good_coord]],
         counts[good_ring],
         ring_owner[good_ring],
-        exterior[good_ring] if exterior is not None else None,
         geometry,
         n_features,
     )
@@ -130,7 +132,7 @@ def _orient(xy, coord_ring, counts, exterior, good_ring):
     return xy, coord_ring, counts, exterior
 
 
-def _encode_streams(xy, coord_ring, counts, ring_owner, exterior, geometry, n_features):
+def _encode_streams(xy, coord_ring, counts, ring_owner, geometry, n_features):
     """Command integers for all rings at once, split into per-feature byte strings."""
     n_rings = len(counts)
     if n_rings == 0:

@@ -15,6 +15,7 @@ import numpy as np
 import shapely
 from flask_babel import gettext as _
 
+from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.errors import BadRequest
 from geoapp.layers import LayerDef
 from geoapp.mvt import EXTENT, encode_layer
@@ -25,6 +26,7 @@ MAX_ZOOM = 22
 BUFFER = 64  # tile units around the tile kept when clipping (avoids seams at tile edges)
 PIXEL = EXTENT // 256  # tile units per screen pixel
 THIN_CELL = 2 * PIXEL  # below this size, one feature per 2×2-pixel cell is enough
+GCJ02_MAX_SHIFT = 0.01  # degrees; GCJ-02 moves points by at most about 700 m
 
 
 def check_tile(z: int, x: int, y: int) -> None:
@@ -70,14 +72,27 @@ def to_tile_units(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
 
 
 def build_tile(
-    store: Store, layer: LayerDef, flt: MapFilter, audience: str, z: int, x: int, y: int
+    store: Store,
+    layer: LayerDef,
+    flt: MapFilter,
+    audience: str,
+    z: int,
+    x: int,
+    y: int,
+    gcj02: bool = False,
 ) -> bytes:
-    """The MVT bytes of one layer's tile (empty below the layer's min_zoom)."""
+    """The MVT bytes of one layer's tile (empty below the layer's min_zoom).
+
+    With ``gcj02`` the tile is cut on AMap's GCJ-02 grid: features are shifted before
+    projection, and the search box is widened by the largest shift (about 0.01°).
+    """
     check_tile(z, x, y)
     if z < layer.min_zoom:
         return b""
     west, south, east, north = tile_bounds(z, x, y)
     pad_x, pad_y = (east - west) * BUFFER / EXTENT, (north - south) * BUFFER / EXTENT
+    if gcj02:
+        pad_x, pad_y = pad_x + GCJ02_MAX_SHIFT, pad_y + GCJ02_MAX_SHIFT
     fields = layer.tile_fields(audience)
     query = flt.query_for(layer, fields)
     frame = store.read(
@@ -91,7 +106,10 @@ def build_tile(
     )
     if frame.empty:
         return b""
-    geoms = to_tile_units(frame.geometry.values, z, x, y)
+    geoms = frame.geometry.values
+    if gcj02:
+        geoms = geometries_wgs84_to_gcj02(geoms)
+    geoms = to_tile_units(geoms, z, x, y)
     keep = _thin(geoms) if layer.geometry != "point" else np.ones(len(geoms), dtype=bool)
     geoms = geoms[keep]
     if layer.geometry != "point":

@@ -106,6 +106,9 @@ BAD = [
     (lambda t: t.replace("[style]", "[style]\nfill_opacity = 2"), "style.fill_opacity: must be"),
     (lambda t: t.replace("[style]", "[style]\nweight = true"), "style.weight: must be"),
     (lambda t: top(t, 'area = { town = "code" }'), "area.town: unknown key"),
+    (lambda t: top(t, "tiles_above = -1"), "tiles_above: must be 0 or more"),
+    (lambda t: top(t, "cluster = true"), "cluster: only point layers"),
+    (lambda t: top(t, 'cluster = "yes"'), "cluster: must be bool"),
     (lambda t: t.replace('geometry = "polygon"', "geometry = [1"), "not valid TOML"),
 ]
 
@@ -135,3 +138,11 @@ def test_app_refuses_to_start_on_a_bad_declaration(tmp_path, gpkg):
     write(tmp_path, GOOD.replace('geometry = "polygon"', 'geometry = "blob"'))
     with pytest.raises(ConfigError, match=r"sites\.toml: geometry"):
         create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": tmp_path})
+
+
+def test_mode_switches_at_the_declared_threshold(tmp_path):
+    polygons = load_layer(write(tmp_path, top(GOOD, "tiles_above = 10")))
+    assert (polygons.mode(10), polygons.mode(11)) == ("inline", "tiles")
+    assert load_layer(write(tmp_path, GOOD)).mode(10**6) == "inline"  # no threshold declared
+    points = load_layer(PROJECT_ROOT / "layers" / "projects.toml")
+    assert points.cluster and points.mode(points.tiles_above + 1) == "points"

@@ -8,19 +8,12 @@ import re
 import pytest
 
 from tests.fixtures import LINZE, LONG, XSS_NAME
+from tests.pages import layer_data
 
 
 def figures(html: str) -> dict[str, str]:
     """The summary figures the side panel shows, by name (count, total_investment, …)."""
     return dict(re.findall(r'data-figure="(\w+)">([^<]*)<', html))
-
-
-def layer_data(html: str, layer_id: str) -> dict:
-    """The GeoJSON the page hands to geoapp.layer() for one layer."""
-    for spec, data in re.findall(r"geoapp\.layer\(\s*\w+, (\{.*?\}), (\{.*?\})\);", html, re.S):
-        if json.loads(spec)["id"] == layer_id:
-            return json.loads(data)
-    raise AssertionError(f"layer {layer_id} not on the page")
 
 
 def test_map_page_draws_every_layer_in_chinese(client):

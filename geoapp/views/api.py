@@ -6,10 +6,13 @@ Bad parameters get HTTP 400 with an OGC-style exception body naming the paramete
 from __future__ import annotations
 
 import numpy as np
+import shapely
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from geoapp.basemaps import shifts_to_gcj02
+from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.query import MapFilter, parse_filter
@@ -87,10 +90,12 @@ def points(layer_id: str):
     fields = layer.tile_fields(OFFICIAL_AUDIENCE)
     frame = services().store.read(layer.table, flt.query_for(layer, fields))
     geoms = frame.geometry.values
+    if shifts_to_gcj02(services().config):
+        geoms = geometries_wgs84_to_gcj02(geoms)
     parts = [
         np.array([len(frame)], dtype="<u4").tobytes(),
-        geoms.x.astype("<f4").tobytes(),
-        geoms.y.astype("<f4").tobytes(),
+        shapely.get_x(geoms).astype("<f4").tobytes(),
+        shapely.get_y(geoms).astype("<f4").tobytes(),
         frame.index.to_numpy().astype("<i4").tobytes(),
     ]
     for channel in (layer.style.fill, layer.style.stroke):

@@ -11,6 +11,7 @@ import hashlib
 from flask import Blueprint, Response, current_app, request
 from flask_babel import gettext as _
 
+from geoapp.basemaps import shifts_to_gcj02
 from geoapp.errors import BadRequest
 from geoapp.query import parse_filter
 from geoapp.services import services
@@ -48,7 +49,7 @@ def _tile(audience: str, layer_id: str, z: str, x: str, y: str) -> Response:
     cache = current_app.extensions["geoapp_tiles"]
     data = cache.get(version, key)
     if data is None:
-        data = build_tile(svc.store, layer, flt, audience, *zxy)
+        data = build_tile(svc.store, layer, flt, audience, *zxy, shifts_to_gcj02(svc.config))
         cache.put(version, key, data)
     return Response(data, mimetype=MVT_TYPE, headers=headers)
 
