@@ -8,7 +8,6 @@ from werkzeug.exceptions import HTTPException
 
 from geoapp.errors import GeoappError
 
-
 JSON_BLUEPRINTS = ("api", "tiles")
 
 

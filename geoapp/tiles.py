@@ -20,7 +20,7 @@ from geoapp.errors import BadRequest
 from geoapp.layers import LayerDef
 from geoapp.mvt import EXTENT, encode_layer
 from geoapp.query import MapFilter
-from geoapp.stores.base import Store
+from geoapp.stores.base import Query, Store
 
 MAX_ZOOM = 22
 BUFFER = 64  # tile units around the tile kept when clipping (avoids seams at tile edges)
@@ -57,18 +57,23 @@ def tile_bounds(z: int, x: int, y: int) -> tuple[float, float, float, float]:
     return x / n * 360 - 180, lat(y + 1), (x + 1) / n * 360 - 180, lat(y)
 
 
-def to_tile_units(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
-    """Longitude/latitude geometries → this tile's coordinates (0…4096, y down)."""
+def _projector(z: int, x: int, y: int):
+    """A function from longitude/latitude arrays to this tile's units (0…4096, y down)."""
     scale = 2**z * EXTENT
 
-    def project(xy: np.ndarray) -> np.ndarray:
-        lon, lat = xy[:, 0], np.clip(xy[:, 1], -85.0511, 85.0511)
+    def project(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        sin = np.sin(np.radians(np.clip(lat, -85.0511, 85.0511)))
         px = (lon + 180) / 360 * scale - x * EXTENT
-        sin = np.sin(np.radians(lat))
         py = (0.5 - np.log((1 + sin) / (1 - sin)) / (4 * np.pi)) * scale - y * EXTENT
-        return np.column_stack([px, py])
+        return px, py
 
-    return shapely.transform(geoms, project)
+    return project
+
+
+def to_tile_units(geoms: np.ndarray, z: int, x: int, y: int) -> np.ndarray:
+    """Longitude/latitude geometries → this tile's coordinates."""
+    project = _projector(z, x, y)
+    return shapely.transform(geoms, lambda xy: np.column_stack(project(xy[:, 0], xy[:, 1])))
 
 
 def build_tile(
@@ -89,62 +94,65 @@ def build_tile(
     check_tile(z, x, y)
     if z < layer.min_zoom:
         return b""
-    west, south, east, north = tile_bounds(z, x, y)
-    pad_x, pad_y = (east - west) * BUFFER / EXTENT, (north - south) * BUFFER / EXTENT
-    if gcj02:
-        pad_x, pad_y = pad_x + GCJ02_MAX_SHIFT, pad_y + GCJ02_MAX_SHIFT
     fields = layer.tile_fields(audience)
-    query = flt.query_for(layer, fields)
-    frame = store.read(
-        layer.table,
-        type(query)(
-            bbox=(west - pad_x, south - pad_y, east + pad_x, north + pad_y),
-            any_of=query.any_of,
-            prefix=query.prefix,
-            columns=query.columns,
-        ),
-    )
+    frame = store.read(layer.table, _tile_query(layer, flt, fields, z, x, y, gcj02))
     if frame.empty:
         return b""
     geoms = frame.geometry.values
     if gcj02:
         geoms = geometries_wgs84_to_gcj02(geoms)
-    geoms = to_tile_units(geoms, z, x, y)
-    keep = _thin(geoms) if layer.geometry != "point" else np.ones(len(geoms), dtype=bool)
-    geoms = geoms[keep]
-    if layer.geometry != "point":
-        geoms = shapely.clip_by_rect(geoms, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
-        geoms = _at_least_a_pixel(geoms, layer.geometry)
+    if layer.geometry == "point":
+        keep = np.ones(len(geoms), dtype=bool)
+        geoms = to_tile_units(geoms, z, x, y)
+    else:
+        keep, geoms = _thinned_shapes(geoms, z, x, y)
     properties = {name: frame[name].to_numpy(dtype=object)[keep].tolist() for name in fields}
     return encode_layer(layer.id, layer.geometry, geoms, frame.index.to_numpy()[keep], properties)
 
 
-def _thin(geoms: np.ndarray) -> np.ndarray:
-    """Keep every feature bigger than a thinning cell, and one small feature per cell."""
-    bounds = shapely.bounds(geoms)
-    size = np.maximum(bounds[:, 2] - bounds[:, 0], bounds[:, 3] - bounds[:, 1])
+def _tile_query(
+    layer: LayerDef, flt: MapFilter, fields: list[str], z: int, x: int, y: int, gcj02: bool
+) -> Query:
+    """The layer's filter within the tile and its buffer (widened for the GCJ-02 shift)."""
+    west, south, east, north = tile_bounds(z, x, y)
+    pad_x, pad_y = (east - west) * BUFFER / EXTENT, (north - south) * BUFFER / EXTENT
+    if gcj02:
+        pad_x, pad_y = pad_x + GCJ02_MAX_SHIFT, pad_y + GCJ02_MAX_SHIFT
+    query = flt.query_for(layer, fields)
+    return Query(
+        bbox=(west - pad_x, south - pad_y, east + pad_x, north + pad_y),
+        any_of=query.any_of,
+        prefix=query.prefix,
+        columns=query.columns,
+    )
+
+
+def _thinned_shapes(geoms: np.ndarray, z: int, x: int, y: int) -> tuple[np.ndarray, np.ndarray]:
+    """Which features to draw and their shapes in tile units.
+
+    Sizes come from the features' projected bounding boxes, so only features that are kept
+    and bigger than a pixel are reprojected vertex by vertex; smaller ones are drawn as
+    one-pixel squares and only one per 2×2-pixel cell is kept.
+    """
+    b = shapely.bounds(geoms)
+    minx, maxy = _projector(z, x, y)(b[:, 0], b[:, 1])
+    maxx, miny = _projector(z, x, y)(b[:, 2], b[:, 3])
+    size = np.maximum(maxx - minx, maxy - miny)
     small = size < THIN_CELL
     keep = ~small
     if small.any():
-        cx = ((bounds[small, 0] + bounds[small, 2]) / 2 // THIN_CELL).astype(np.int64)
-        cy = ((bounds[small, 1] + bounds[small, 3]) / 2 // THIN_CELL).astype(np.int64)
-        _, first = np.unique(cx * 1_000_003 + cy, return_index=True)
-        chosen = np.flatnonzero(small)[first]
-        keep[chosen] = True
-    return keep
-
-
-def _at_least_a_pixel(geoms: np.ndarray, geometry: str) -> np.ndarray:
-    """Features that would round to nothing are drawn as one-pixel squares, so they show."""
-    if geometry != "polygon":
-        return geoms
-    bounds = shapely.bounds(geoms)
-    tiny = (bounds[:, 2] - bounds[:, 0] < PIXEL) | (bounds[:, 3] - bounds[:, 1] < PIXEL)
-    tiny &= ~shapely.is_empty(geoms)
-    if tiny.any():
-        cx = (bounds[tiny, 0] + bounds[tiny, 2]) / 2
-        cy = (bounds[tiny, 1] + bounds[tiny, 3]) / 2
-        half = PIXEL / 2
-        geoms = geoms.copy()
-        geoms[tiny] = shapely.box(cx - half, cy - half, cx + half, cy + half)
-    return geoms
+        cell_x = ((minx[small] + maxx[small]) / 2 // THIN_CELL).astype(np.int64)
+        cell_y = ((miny[small] + maxy[small]) / 2 // THIN_CELL).astype(np.int64)
+        _, first = np.unique(cell_x * 1_000_003 + cell_y, return_index=True)
+        keep[np.flatnonzero(small)[first]] = True
+    tiny = keep & (size < PIXEL)
+    shaped = keep & ~tiny
+    out = np.empty(len(geoms), dtype=object)
+    projected = to_tile_units(geoms[shaped], z, x, y)
+    out[shaped] = shapely.clip_by_rect(
+        projected, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER
+    )
+    cx, cy = (minx[tiny] + maxx[tiny]) / 2, (miny[tiny] + maxy[tiny]) / 2
+    half = PIXEL / 2
+    out[tiny] = shapely.box(cx - half, cy - half, cx + half, cy + half)
+    return keep, out[keep]
