@@ -10,13 +10,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := geoapp/static/vendor
 MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run test setup assets translations data browser lint format check screenshot
+.PHONY: run test setup assets translations data browser gdal lint format check screenshot
 
 run: setup data
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
 		'geoapp:create_app()'
 
-test: setup browser
+test: setup browser gdal
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -52,6 +52,10 @@ data: $(VENV)/.installed
 browser:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
+# GDAL's OAPIF client (ogrinfo) reads our OGC API in the tests, as QGIS would.
+gdal:
+	command -v ogrinfo >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y gdal-bin)
+
 lint: setup
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 
@@ -64,3 +68,16 @@ check: setup data
 # Regenerate the README screenshots (needs a CJK font: apt-get install fonts-wqy-microhei).
 screenshot: setup data browser
 	$(BIN)/python bench/screenshot.py docs/map.png
+
+# Benchmarks (bench/README.md): paint, query, tiles, memory. Sizes from BENCH_* variables;
+# BENCH_SMALL=1 make bench is a quick run on small data. Needs wrk and SpatiaLite from Debian.
+.PHONY: bench
+bench: setup browser
+	$(BIN)/pip install --quiet -e '.[bench]'
+	command -v wrk >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y wrk)
+	dpkg -s libsqlite3-mod-spatialite >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y libsqlite3-mod-spatialite)
+	$(BIN)/python bench/paint.py
+	$(BIN)/python bench/query.py
+	$(BIN)/python bench/tiles.py
+	$(BIN)/python bench/memory.py

@@ -38,6 +38,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         __name__, template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(STATIC_DIR)
     )
     app.config["SECRET_KEY"] = config.secret_key
+    app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
     app.extensions["geoapp"] = Services(
         config, GeoPackageStore(config.data), load_layers(config.layers_dir)
@@ -46,11 +47,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_handlers(app)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
-    from geoapp.views import api, map, tiles
+    from geoapp.views import OFFICIAL_AUDIENCE, api, map, ogc, tiles
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))
+    app.register_blueprint(ogc.make_blueprint("public_ogc", "/public/ogc", "public"))
     return app
 
 

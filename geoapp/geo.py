@@ -9,8 +9,11 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import Geod
+from shapely.geometry import Point, Polygon
 
 SQUARE_METRES_PER_MU = 10000 / 15  # 1 亩 = 666.67 m²; 1 公顷 = 15 亩
+_GEOD = Geod(ellps="WGS84")
 
 
 def gk_zone(lon: float) -> int:
@@ -36,3 +39,12 @@ def area_mu(frame: gpd.GeoDataFrame) -> pd.Series:
         projected = geographic.loc[index].to_crs(epsg)
         result.loc[index] = projected.geometry.area / SQUARE_METRES_PER_MU
     return result.round(2)
+
+
+def circle(center: Point, km: float, segments: int = 64) -> Polygon:
+    """The geodesic circle of radius ``km`` around a point, as a lon/lat polygon."""
+    lons = np.full(segments, center.x)
+    lats = np.full(segments, center.y)
+    azimuths = np.linspace(0, 360, segments, endpoint=False)
+    x, y, _ = _GEOD.fwd(lons, lats, azimuths, np.full(segments, km * 1000))
+    return Polygon(np.column_stack([x, y]))

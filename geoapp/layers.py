@@ -36,6 +36,8 @@ _LAYER_KEYS = {
     "summary",
     "tiles_above",
     "cluster",
+    "ranges",
+    "search",
     "area",
     "style",
     "fields",
@@ -98,6 +100,8 @@ class LayerDef:
     order: int = 0
     popup: tuple[str, ...] = ()
     filters: tuple[str, ...] = ()
+    ranges: tuple[str, ...] = ()
+    search: tuple[str, ...] = ()
     summary: tuple[str, ...] = ()
     area: dict[str, str] = field(default_factory=dict)
     tiles_above: int | None = None
@@ -237,6 +241,8 @@ def load_layer(path: Path) -> LayerDef:
         order=top.get("order", int, 0),
         popup=top.names("popup"),
         filters=top.names("filters"),
+        ranges=top.names("ranges"),
+        search=top.names("search"),
         summary=top.names("summary"),
         area=_area(top),
         tiles_above=_threshold(top),
@@ -361,13 +367,19 @@ def _check_references(top: _Reader, layer: LayerDef) -> None:
     named = [("id_field", layer.id_field), ("label_field", layer.label_field)]
     named += [("popup", n) for n in layer.popup] + [("summary", n) for n in layer.summary]
     named += [("filters", n) for n in layer.filters]
+    named += [("ranges", n) for n in layer.ranges] + [("search", n) for n in layer.search]
     named += [(f"area.{kind}", n) for kind, n in layer.area.items()]
     for key, name in named:
         if name is not None and name not in layer.fields:
             raise top.fail(key, f"names no declared field ({name!r})")
-    for name in layer.filters:
-        if layer.fields[name].type != "enum":
-            raise top.fail("filters", f"field {name!r} must be an enum to filter by it")
+    for key, names, types in (
+        ("filters", layer.filters, ("enum", "text")),
+        ("ranges", layer.ranges, ("number", "date")),
+        ("search", layer.search, ("text",)),
+    ):
+        for name in names:
+            if layer.fields[name].type not in types:
+                raise top.fail(key, f"field {name!r} must be {' or '.join(types)}")
     for name in layer.summary:
         if layer.fields[name].type != "number":
             raise top.fail("summary", f"field {name!r} must be a number to sum it")

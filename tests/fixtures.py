@@ -197,7 +197,8 @@ def _project(
         "completed": total / 4,
         "planned_start": date(2026, 3, 1),
         "actual_start": date(2026, 3, 15) if started else None,
-        "leader": "王建国",
-        "unit": "发改局",
+        "leader": "李卫东" if pid == "A1" else "王建国",
+        "unit": "工信局" if pid == "A1" else "发改局",
+        "planned_end": date(2028, 6, 30),
         "geometry": geometry,
     }

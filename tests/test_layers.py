@@ -95,7 +95,7 @@ BAD = [
     (lambda t: t.replace(', color = "#9e9e9e"', ""), "style.fill: values of 'state' need"),
     (lambda t: t.replace('"#2e7d32"', '"green"'), "fields.state.values.free.color: must be"),
     (lambda t: t.replace('popup = ["code", "state"]', 'popup = ["nope"]'), "popup: names no"),
-    (lambda t: t.replace('filters = ["state"]', 'filters = ["code"]'), "filters: field 'code'"),
+    (lambda t: t.replace('filters = ["state"]', 'filters = ["area"]'), "filters: field 'area'"),
     (lambda t: t.replace('summary = ["area"]', 'summary = ["code"]'), "summary: field 'code'"),
     (lambda t: t.replace('type = "number"', 'type = "money"'), "fields.area.type: must be one"),
     (

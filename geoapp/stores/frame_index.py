@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
@@ -19,17 +18,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import box
 
-from geoapp.stores.base import Extent, Query
+from geoapp.stores.base import Bound, Extent, Query
 
 MASK_CACHE_SIZE = 32
 CATEGORY_MAX_SHARE = 0.05  # a text column becomes categorical when ≤ 5 % of values are distinct
-
-
-@dataclass(frozen=True)
-class _MaskKey:
-    any_of: frozenset
-    prefix: frozenset
-    ids: frozenset | None
 
 
 class FrameIndex:
@@ -39,15 +31,23 @@ class FrameIndex:
         self.frame = _with_categories(frame)
         self.bounds = shapely.bounds(self.frame.geometry.values)
         self.frame.sindex  # noqa: B018  build the STRtree now, not on the first request
-        self._masks: OrderedDict[_MaskKey, np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def positions(self, query: Query) -> np.ndarray:
-        """Row positions matching ``query``, in stored order."""
+        """Row positions matching ``query``, in stored order.
+
+        Areas (bbox, shape) go through the STRtree; attribute tests through a cached mask,
+        so panning a map or paging through a bbox reuses the attribute work.
+        """
         mask = self._mask(query)
-        if query.bbox is None:
+        hits = None
+        for area in (box(*query.bbox) if query.bbox else None, query.shape):
+            if area is not None:
+                found = self.frame.sindex.query(area, predicate="intersects")
+                hits = found if hits is None else np.intersect1d(hits, found)
+        if hits is None:
             return np.flatnonzero(mask)
-        hits = self.frame.sindex.query(box(*query.bbox), predicate="intersects")
         hits.sort()
         return hits[mask[hits]]
 
@@ -72,7 +72,7 @@ class FrameIndex:
         )
 
     def _mask(self, query: Query) -> np.ndarray:
-        key = _MaskKey(frozenset(query.any_of.items()), frozenset(query.prefix.items()), query.ids)
+        key = query.attribute_key()
         with self._lock:
             if key in self._masks:
                 self._masks.move_to_end(key)
@@ -94,9 +94,35 @@ class FrameIndex:
             mask &= _matches(
                 self.frame[column], lambda values, prefix=prefix: values.str.startswith(prefix)
             )
+        for column, (low, high) in query.ranges.items():
+            mask &= _in_range(self.frame[column], low, high)
+        if query.contains is not None:
+            columns, text = query.contains
+            found = np.zeros(len(self.frame), dtype=bool)
+            for column in columns:
+                found |= _matches(
+                    self.frame[column],
+                    lambda values: values.str.contains(text, case=False, regex=False),
+                )
+            mask &= found
+        if query.where is not None:
+            mask &= query.where.mask(self.frame)
         if query.ids is not None:
             mask &= self.frame.index.isin(list(query.ids))
         return mask
+
+
+def _in_range(column: pd.Series, low: Bound, high: Bound) -> np.ndarray:
+    """Inclusive range test on numbers or dates; missing values never match."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        low = pd.Timestamp(low) if low is not None else None
+        high = pd.Timestamp(high) if high is not None else None
+    result = column.notna().to_numpy(dtype=bool, copy=True)
+    if low is not None:
+        result &= (column >= low).fillna(False).to_numpy(dtype=bool)
+    if high is not None:
+        result &= (column <= high).fillna(False).to_numpy(dtype=bool)
+    return result
 
 
 def _matches(column: pd.Series, test) -> np.ndarray:

@@ -60,7 +60,9 @@ class GeoPackageStore:
     def read(self, table: str, query: Query | None = None) -> gpd.GeoDataFrame:
         query = query or Query()
         index = self._index(table)
-        return index.take(index.positions(query), query.columns)
+        positions = index.positions(query)
+        end = None if query.limit is None else query.offset + query.limit
+        return index.take(positions[query.offset : end], query.columns)
 
     def extent(self, table: str, query: Query | None = None) -> Extent:
         return self._index(table).extent(query or Query())

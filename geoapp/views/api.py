@@ -5,6 +5,8 @@ Bad parameters get HTTP 400 with an OGC-style exception body naming the paramete
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import shapely
 from flask import Blueprint, Response, jsonify, request
@@ -18,12 +20,12 @@ from geoapp.layers import LayerDef
 from geoapp.query import MapFilter, parse_filter
 from geoapp.render import clean_for_map, layer_spec
 from geoapp.services import services
-from geoapp.stores.base import BBox, Query
+from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 10_000
-PAGE_PARAMS = ("bbox", "limit", "offset")
+PAGE_PARAMS = ("limit", "offset")
 
 
 @bp.get("/layers")
@@ -34,27 +36,20 @@ def layers():
 
 @bp.get("/layers/<layer_id>/features")
 def features(layer_id: str):
-    """A page of features (``limit``, ``offset``) in an optional ``bbox``, with the total."""
+    """A page of features (``limit``, ``offset``) matching the filter, with the total."""
     layer, flt = _layer_and_filter(layer_id, PAGE_PARAMS)
-    bbox = parse_bbox(request.args.get("bbox"))
     limit = _bounded("limit", request.args.get("limit", "1000"), 1, MAX_LIMIT)
     offset = _bounded("offset", request.args.get("offset", "0"), 0, 10**9)
     store = services().store
-    base = flt.query_for(layer)
-    query = Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix)
-    extent = store.extent(layer.table, query)
     fields = layer.wire_fields(OFFICIAL_AUDIENCE)
+    extent = store.extent(layer.table, flt.query_for(layer))
     page = store.read(
-        layer.table, Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix, columns=tuple(fields))
+        layer.table, replace(flt.query_for(layer, fields), offset=offset, limit=limit)
     )
-    page = page.iloc[offset : offset + limit]
     body = clean_for_map(page, fields, gcj02=False)
     body.update(numberMatched=extent.count, numberReturned=len(page))
     if layer.summary:
-        sums = store.read(
-            layer.table,
-            Query(bbox=bbox, any_of=base.any_of, prefix=base.prefix, columns=layer.summary),
-        )
+        sums = store.read(layer.table, flt.query_for(layer, layer.summary))
         body["sums"] = {name: float(sums[name].sum()) for name in layer.summary}
     return jsonify(body)
 
@@ -126,23 +121,6 @@ def _layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, 
     if errors:
         raise errors[0]
     return layer, flt
-
-
-def parse_bbox(raw: str | None) -> BBox | None:
-    """``minLon,minLat,maxLon,maxLat`` in degrees, or None when absent."""
-    if raw is None:
-        return None
-    parts = raw.split(",")
-    try:
-        values = tuple(float(p) for p in parts)
-    except ValueError:
-        values = ()
-    if len(values) != 4 or not all(np.isfinite(values)):
-        raise BadRequest(_("bbox must be four numbers: minLon,minLat,maxLon,maxLat."), param="bbox")
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
-        raise BadRequest(_("bbox is outside the world or its corners are swapped."), param="bbox")
-    return values
 
 
 def _bounded(name: str, raw: str, low: int, high: int) -> int:

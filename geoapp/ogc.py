@@ -1,0 +1,190 @@
+"""OGC API Features documents built from the layer declarations (no routes here).
+
+Collections are the layers an audience may see; their queryables are the fields it may see.
+``views/ogc.py`` serves these documents; the OpenAPI description comes from the same source,
+so the API, its documentation and the map can never disagree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from geoapp import cql2
+from geoapp.layers import LayerDef
+from geoapp.stores.base import Extent
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+]
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+QUERYABLE_TYPES = {"text": "string", "enum": "string", "number": "number", "date": "date"}
+
+
+@dataclass(frozen=True)
+class CqlFilter:
+    """A parsed CQL2-text filter, evaluated in memory against a table's rows."""
+
+    text: str
+    node: Any
+    queryables: tuple[tuple[str, str], ...]
+
+    def key(self) -> str:
+        return f"cql2-text:{self.text}"
+
+    def mask(self, frame: gpd.GeoDataFrame) -> np.ndarray:
+        return cql2.to_mask(self.node, frame, dict(self.queryables))
+
+
+def queryables(layer: LayerDef, audience: str) -> dict[str, str]:
+    """Property → CQL2 type, for the fields the audience may see, plus the geometry."""
+    types = {
+        name: QUERYABLE_TYPES[layer.fields[name].type] for name in layer.visible_fields(audience)
+    }
+    return types | {"geometry": "geometry"}
+
+
+def queryables_doc(layer: LayerDef, audience: str, locale: str, url: str) -> dict:
+    """The JSON Schema of a collection's queryables (OGC API Features Part 3)."""
+    json_types = {
+        "string": {"type": "string"},
+        "number": {"type": "number"},
+        "date": {"type": "string", "format": "date"},
+        "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
+    }
+    properties = {}
+    for name, kind in queryables(layer, audience).items():
+        entry = dict(json_types[kind])
+        if name in layer.fields:
+            entry["title"] = layer.fields[name].label(locale)
+            if layer.fields[name].type == "enum":
+                entry["enum"] = [v.key for v in layer.fields[name].values]
+        properties[name] = entry
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": url,
+        "type": "object",
+        "title": layer.title(locale),
+        "properties": properties,
+    }
+
+
+def collection_doc(layer: LayerDef, extent: Extent, locale: str, base: str) -> dict:
+    url = f"{base}/collections/{layer.id}"
+    doc: dict[str, Any] = {
+        "id": layer.id,
+        "title": layer.title(locale),
+        "itemType": "feature",
+        "crs": [CRS84],
+        "links": [
+            {"rel": "self", "type": "application/json", "href": url},
+            {"rel": "items", "type": "application/geo+json", "href": f"{url}/items"},
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+                "type": "application/schema+json",
+                "href": f"{url}/queryables",
+            },
+        ],
+    }
+    if extent.bbox is not None:
+        doc["extent"] = {"spatial": {"bbox": [list(extent.bbox)], "crs": CRS84}}
+    return doc
+
+
+def landing_doc(title: str, base: str) -> dict:
+    return {
+        "title": title,
+        "description": "geoapp OGC API Features",
+        "links": [
+            {"rel": "self", "type": "application/json", "href": f"{base}"},
+            {
+                "rel": "service-desc",
+                "type": "application/vnd.oai.openapi+json;version=3.0",
+                "href": f"{base}/api",
+            },
+            {"rel": "conformance", "type": "application/json", "href": f"{base}/conformance"},
+            {"rel": "data", "type": "application/json", "href": f"{base}/collections"},
+        ],
+    }
+
+
+def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) -> dict:
+    """OpenAPI 3.0 for the landing page, collections, items and single features."""
+    common = [
+        _param(
+            "bbox",
+            "query",
+            {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
+            style="form",
+            explode=False,
+        ),
+        _param(
+            "limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}
+        ),
+        _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}),
+        _param("datetime", "query", {"type": "string"}),
+        _param("filter", "query", {"type": "string"}),
+        _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text"]}),
+        _param("properties", "query", {"type": "string"}),
+        _param("sortby", "query", {"type": "string"}),
+        _param("f", "query", {"type": "string", "enum": ["json", "html"]}),
+    ]
+    paths: dict[str, Any] = {
+        "/": _get("Landing page"),
+        "/conformance": _get("Conformance classes"),
+        "/collections": _get("Collections"),
+        "/api": _get("This OpenAPI document"),
+    }
+    for layer in layers:
+        fields = [
+            _param(name, "query", {"type": "string"})
+            for name in layer.filters
+            if name in layer.visible_fields(audience)
+        ]
+        prefix = f"/collections/{layer.id}"
+        paths[prefix] = _get(f"Collection {layer.id}")
+        paths[f"{prefix}/queryables"] = _get(f"Queryables of {layer.id}")
+        paths[f"{prefix}/items"] = _get(f"Features of {layer.id}", common + fields)
+        paths[f"{prefix}/items/{{featureId}}"] = _get(
+            f"One feature of {layer.id}",
+            [_param("featureId", "path", {"type": "integer"}, required=True)],
+        )
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": title, "version": "1.0"},
+        "servers": [{"url": base}],
+        "paths": paths,
+    }
+
+
+def _param(name: str, where: str, schema: dict, required: bool = False, **extra) -> dict:
+    return {"name": name, "in": where, "required": required, "schema": schema, **extra}
+
+
+def _get(summary: str, parameters: list[dict] | None = None) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "parameters": parameters or [],
+            "responses": {
+                "200": {"description": "OK"},
+                "400": {"description": "Bad request"},
+                "404": {"description": "Not found"},
+            },
+        }
+    }

@@ -1,0 +1,339 @@
+"""OGC API Features at ``/ogc`` (officials) and ``/public/ogc`` (public layers and fields).
+
+Items take the map's filters as query parameters (``status=construction``, ``county=…``,
+ranges, ``q``), plus the OGC ones: ``bbox``, ``limit``/``offset`` (with next links),
+``datetime``, ``filter`` (CQL2-text), ``properties`` and ``sortby``. JSON by default, HTML
+with ``f=html`` or a browser's Accept header.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from urllib.parse import urlencode
+
+import geopandas as gpd
+import pandas as pd
+from flask import Blueprint, Response, jsonify, render_template, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from geoapp import cql2
+from geoapp.errors import BadRequest, NotFound
+from geoapp.layers import LayerDef
+from geoapp.ogc import (
+    CONFORMANCE,
+    CqlFilter,
+    collection_doc,
+    landing_doc,
+    openapi_doc,
+    queryables,
+    queryables_doc,
+)
+from geoapp.query import parse_filter
+from geoapp.render import clean_for_map
+from geoapp.services import services
+from geoapp.stores.base import Query
+
+OGC_PARAMS = (
+    "limit",
+    "offset",
+    "datetime",
+    "filter",
+    "filter-lang",
+    "properties",
+    "sortby",
+    "f",
+    "crs",
+)
+DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
+GEOJSON = "application/geo+json"
+
+
+def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
+    """The same API for one audience under one URL prefix."""
+    bp = Blueprint(name, __name__, url_prefix=prefix)
+
+    def base() -> str:
+        return request.host_url.rstrip("/") + request.script_root + prefix
+
+    @bp.get("")
+    @bp.get("/")
+    def landing():
+        return _respond(landing_doc(_("Key projects and parks"), base()), "landing")
+
+    @bp.get("/conformance")
+    def conformance():
+        return _respond({"conformsTo": CONFORMANCE}, "conformance")
+
+    @bp.get("/api")
+    def api():
+        layers = services().layers_for(audience)
+        doc = openapi_doc(layers, audience, _("Key projects and parks"), base())
+        return Response(_dumps(doc), mimetype="application/vnd.oai.openapi+json;version=3.0")
+
+    @bp.get("/collections")
+    def collections():
+        svc, locale = services(), str(get_locale())
+        docs = [
+            collection_doc(lyr, svc.store.extent(lyr.table), locale, base())
+            for lyr in svc.layers_for(audience)
+        ]
+        return _respond(
+            {
+                "collections": docs,
+                "links": [
+                    {"rel": "self", "type": "application/json", "href": f"{base()}/collections"}
+                ],
+            },
+            "collections",
+        )
+
+    @bp.get("/collections/<collection_id>")
+    def collection(collection_id: str):
+        svc = services()
+        layer = svc.layer(collection_id, audience)
+        return _respond(
+            collection_doc(layer, svc.store.extent(layer.table), str(get_locale()), base()),
+            "collection",
+        )
+
+    @bp.get("/collections/<collection_id>/queryables")
+    def collection_queryables(collection_id: str):
+        layer = services().layer(collection_id, audience)
+        url = f"{base()}/collections/{layer.id}/queryables"
+        doc = queryables_doc(layer, audience, str(get_locale()), url)
+        return Response(_dumps(doc), mimetype="application/schema+json")
+
+    @bp.get("/collections/<collection_id>/items")
+    def items(collection_id: str):
+        layer = services().layer(collection_id, audience)
+        return _items(layer, audience, f"{base()}/collections/{layer.id}")
+
+    @bp.get("/collections/<collection_id>/items/<feature_id>")
+    def item(collection_id: str, feature_id: str):
+        layer = services().layer(collection_id, audience)
+        if not feature_id.isdigit():
+            raise NotFound(
+                _("Feature %(id)s not found in “%(layer)s”.", id=feature_id, layer=layer.id),
+                param="featureId",
+            )
+        fields = layer.visible_fields(audience)
+        found = services().store.read(
+            layer.table, Query(ids=frozenset([int(feature_id)]), columns=tuple(fields))
+        )
+        if found.empty:
+            raise NotFound(
+                _("Feature %(id)s not found in “%(layer)s”.", id=feature_id, layer=layer.id),
+                param="featureId",
+            )
+        feature = _features(found, fields)[0]
+        feature["links"] = [{"rel": "collection", "href": f"{base()}/collections/{layer.id}"}]
+        return _respond(feature, "item", GEOJSON)
+
+    return bp
+
+
+def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
+    svc = services()
+    args = request.args
+    fields = _selected_properties(layer, audience, args.get("properties"))
+    query = replace(_items_query(layer, audience), columns=tuple(fields))
+    limit = _whole("limit", args.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
+    offset = _whole("offset", args.get("offset", "0"), 0, 10**9)
+    order = _sortby(layer, audience, args.get("sortby"))
+    store = svc.store
+    matched = store.extent(layer.table, query).count
+    if order:
+        rows = store.read(
+            layer.table,
+            replace(
+                query, columns=tuple(dict.fromkeys([*fields, *(name for name, _asc in order)]))
+            ),
+        )
+        rows = rows.sort_values(
+            [n for n, _a in order],
+            ascending=[a for _n, a in order],
+            kind="stable",
+            na_position="last",
+        )
+        rows = rows.iloc[offset : offset + limit][[*fields, rows.geometry.name]]
+    else:
+        rows = store.read(layer.table, replace(query, offset=offset, limit=limit))
+    body = {
+        "type": "FeatureCollection",
+        "features": _features(rows, fields),
+        "numberMatched": matched,
+        "numberReturned": len(rows),
+        "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "links": _page_links(collection_url, args, offset, limit, matched),
+    }
+    return _respond(body, "items", GEOJSON)
+
+
+def _items_query(layer: LayerDef, audience: str) -> Query:
+    """The map's filter model, a datetime interval and a CQL2 filter, all on one query."""
+    svc = services()
+    args = MultiDict(request.args)
+    for name in OGC_PARAMS:
+        args.poplist(name)
+    areas = svc.areas()
+    flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
+    if errors:
+        raise errors[0]
+    query = flt.query_for(layer)
+    ranges = dict(query.ranges) | _datetime_range(layer, request.args.get("datetime"))
+    return replace(query, ranges=ranges, where=_cql_filter(layer, audience))
+
+
+def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
+    text = request.args.get("filter")
+    if text is None:
+        return None
+    language = request.args.get("filter-lang", "cql2-text")
+    if language != "cql2-text":
+        raise BadRequest(_("Only filter-lang=cql2-text is supported."), param="filter-lang")
+    known = queryables(layer, audience)
+    try:
+        node = cql2.parse(text)
+        unknown = sorted(cql2.properties(node) - set(known))
+        if unknown:
+            raise BadRequest(
+                _(
+                    "Unknown property “%(name)s” in filter; queryables: %(known)s.",
+                    name=unknown[0],
+                    known=", ".join(sorted(known)),
+                ),
+                param="filter",
+            )
+        cql = CqlFilter(text, node, tuple(sorted(known.items())))
+        cql.mask(_probe_frame(layer, known))  # type errors show now, not on the data
+    except cql2.CQL2Error as error:
+        raise BadRequest(
+            _("Malformed filter, %(problem)s.", problem=str(error)), param="filter"
+        ) from None
+    return cql
+
+
+def _probe_frame(layer: LayerDef, known: dict[str, str]):
+    """An empty frame with the queryables' types, to type-check a filter before running it."""
+    dtypes = {"string": "string", "number": "float64", "date": "datetime64[ms]"}
+    columns = {
+        name: pd.Series([], dtype=dtypes[kind]) for name, kind in known.items() if kind in dtypes
+    }
+    return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=4326))
+
+
+def _datetime_range(layer: LayerDef, raw: str | None) -> dict:
+    """``datetime=2026-03-01`` or an interval ``a/b`` (``..`` open) on the layer's first date
+    range field."""
+    if raw is None:
+        return {}
+    field = next((n for n in layer.ranges if layer.fields[n].type == "date"), None)
+    if field is None:
+        raise BadRequest(_("Collection “%(layer)s” has no time.", layer=layer.id), param="datetime")
+    parts = raw.split("/")
+    if len(parts) > 2:
+        raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
+    bounds = [_instant(p) for p in parts]
+    low, high = (bounds[0], bounds[0]) if len(bounds) == 1 else bounds
+    if low is None and high is None:
+        raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
+    return {field: (low, high)}
+
+
+def _instant(text: str) -> str | None:
+    if text in ("", ".."):
+        return None
+    try:
+        return date.fromisoformat(text[:10]).isoformat()
+    except ValueError:
+        raise BadRequest(
+            _("datetime “%(value)s” is not a date like 2026-03-01.", value=text), param="datetime"
+        ) from None
+
+
+def _selected_properties(layer: LayerDef, audience: str, raw: str | None) -> list[str]:
+    visible = layer.visible_fields(audience)
+    if not raw:
+        return visible
+    chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    for name in chosen:
+        if name not in visible:
+            raise BadRequest(_("Unknown property “%(name)s”.", name=name), param="properties")
+    return chosen
+
+
+def _sortby(layer: LayerDef, audience: str, raw: str | None) -> list[tuple[str, bool]]:
+    if not raw:
+        return []
+    order = []
+    for part in raw.split(","):
+        part = part.strip()
+        ascending = not part.startswith("-")
+        name = part.lstrip("+- ")
+        if name not in layer.visible_fields(audience):
+            raise BadRequest(_("Cannot sort by “%(name)s”.", name=name), param="sortby")
+        order.append((name, ascending))
+    return order
+
+
+def _page_links(url: str, args: MultiDict, offset: int, limit: int, matched: int) -> list[dict]:
+    def link(rel: str, start: int) -> dict:
+        query = MultiDict(args)
+        query.setlist("offset", [str(start)])
+        query.setlist("limit", [str(limit)])
+        href = f"{url}/items?{urlencode(list(query.items(multi=True)))}"
+        return {"rel": rel, "type": GEOJSON, "href": href}
+
+    links = [link("self", offset)]
+    if offset + limit < matched:
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    return links
+
+
+def _features(frame, fields: list[str]) -> list[dict]:
+    features = clean_for_map(frame, fields, gcj02=False)["features"]
+    for feature, fid in zip(features, frame.index, strict=True):
+        feature["id"] = int(fid)
+    return features
+
+
+def _whole(name: str, raw: str, low: int, high: int) -> int:
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+            param=name,
+        )
+    return int(raw)
+
+
+def _wants_html() -> bool:
+    chosen = request.args.get("f")
+    if chosen:
+        if chosen not in ("json", "html"):
+            raise BadRequest(_("f must be json or html."), param="f")
+        return chosen == "html"
+    best = request.accept_mimetypes.best_match(["application/json", GEOJSON, "text/html"])
+    return best == "text/html"
+
+
+def _respond(doc: dict, kind: str, mimetype: str = "application/json"):
+    if _wants_html():
+        return render_template("ogc.html", doc=doc, kind=kind, locale=str(get_locale()))
+    response = jsonify(doc)
+    response.mimetype = mimetype
+    return response
+
+
+def _dumps(doc: dict) -> str:
+    return json.dumps(doc, ensure_ascii=False)

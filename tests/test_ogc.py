@@ -1,0 +1,203 @@
+"""OGC API Features: documents, items with paging, filters, CQL2, sorting; and a real client.
+
+The client test runs GDAL's own OAPIF driver (Debian's gdal-bin: ogrinfo) against the app
+served on loopback, as QGIS would, and compares its counts with the API's.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import threading
+from urllib.parse import quote
+
+import pytest
+from werkzeug.serving import make_server
+
+from geoapp import create_app
+
+ITEMS = "/ogc/collections/projects/items"
+
+
+def numbers(body: dict) -> tuple[int, int]:
+    return body["numberMatched"], body["numberReturned"]
+
+
+def test_landing_conformance_and_collections(client):
+    landing = client.get("/ogc").get_json()
+    assert {link["rel"] for link in landing["links"]} >= {
+        "self",
+        "service-desc",
+        "conformance",
+        "data",
+    }
+    conforms = client.get("/ogc/conformance").get_json()["conformsTo"]
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms
+    collections = client.get("/ogc/collections").get_json()["collections"]
+    assert [c["id"] for c in collections] == [
+        "boundaries",
+        "parks",
+        "parcels",
+        "standard_land",
+        "projects",
+    ]
+    projects = client.get("/ogc/collections/projects").get_json()
+    assert projects["extent"]["spatial"]["bbox"] == [[100.105, 34.82, 106.95, 39.105]]
+
+
+def test_public_clients_see_public_layers_and_fields_only(client):
+    ids = [c["id"] for c in client.get("/public/ogc/collections").get_json()["collections"]]
+    assert "projects" not in ids and "parcels" in ids
+    assert client.get("/public/ogc/collections/projects/items").status_code == 404
+
+
+def test_queryables_describe_the_fields(client):
+    doc = client.get("/ogc/collections/projects/queryables").get_json()
+    props = doc["properties"]
+    assert props["status"]["enum"][:3] == ["reserve", "preparatory", "construction"]
+    assert props["total_investment"]["type"] == "number"
+    assert props["planned_start"]["format"] == "date"
+    assert props["name"]["title"] == "项目名称"
+
+
+def test_items_page_with_next_links(client):
+    first = client.get(f"{ITEMS}?limit=2").get_json()
+    assert numbers(first) == (5, 2)
+    assert first["type"] == "FeatureCollection" and first["features"][0]["id"] == 1
+    next_link = next(link["href"] for link in first["links"] if link["rel"] == "next")
+    second = client.get(next_link.replace("http://localhost", "")).get_json()
+    assert numbers(second) == (5, 2)
+    assert [f["id"] for f in second["features"]] == [3, 4]
+    last = client.get(f"{ITEMS}?limit=2&offset=4").get_json()
+    assert numbers(last) == (5, 1)
+    assert "next" not in {link["rel"] for link in last["links"]}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("bbox=106.7,34.8,106.85,35.0", [1, 3]),
+        ("status=construction", [1, 4, 5]),
+        ("county=610327&total_investment_min=2500", [3, 4]),
+        ("datetime=2026-03-01", [1, 2, 3, 4, 5]),
+        ("datetime=../2026-02-28", []),
+        ("filter=" + quote("status = 'construction' AND total_investment > 1500"), [4, 5]),
+        ("filter=" + quote("name LIKE '陇县%' OR level IN ('city')"), [1, 3, 4]),
+        (
+            "filter="
+            + quote("total_investment BETWEEN 2000 AND 4000 AND NOT status = 'completed'"),
+            [2, 4],
+        ),
+        ("filter=" + quote("actual_start IS NULL"), [2]),
+        (
+            "filter="
+            + quote("S_INTERSECTS(geometry, POLYGON((100 39, 101 39, 101 40, 100 40, 100 39)))"),
+            [5],
+        ),
+        (
+            "filter=" + quote("planned_start = DATE('2026-03-01') AND warning = 'green'"),
+            [1, 3, 4, 5],
+        ),
+    ],
+)
+def test_items_filters(client, query, expected):
+    body = client.get(f"{ITEMS}?{query}&limit=100").get_json()
+    assert sorted(f["id"] for f in body["features"]) == expected
+    assert body["numberMatched"] == len(expected)
+
+
+def test_properties_and_sortby(client):
+    body = client.get(
+        f"{ITEMS}?sortby=-total_investment&properties=name,total_investment&limit=3"
+    ).get_json()
+    assert [f["properties"]["total_investment"] for f in body["features"]] == [5000, 4000, 3000]
+    assert set(body["features"][0]["properties"]) == {"name", "total_investment"}
+
+
+def test_single_item(client):
+    item = client.get(f"{ITEMS}/3").get_json()
+    assert item["id"] == 3 and item["properties"]["project_id"] == "A3"
+    assert client.get(f"{ITEMS}/99").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "parameter"),
+    [
+        ("filter=" + quote("status = "), "filter"),
+        ("filter=" + quote("colour = 'red'"), "filter"),
+        ("filter=" + quote("total_investment = 'abc'"), "filter"),
+        ("filter=x&filter-lang=cql2-json", "filter-lang"),
+        ("limit=0", "limit"),
+        ("limit=100001", "limit"),
+        ("bbox=1,2", "bbox"),
+        ("datetime=yesterday", "datetime"),
+        ("sortby=nope", "sortby"),
+        ("properties=secret", "properties"),
+        ("status=flying", "status"),
+        ("f=xml", "f"),
+    ],
+)
+def test_bad_requests_are_ogc_exceptions(client, query, parameter):
+    response = client.get(f"{ITEMS}?{query}")
+    body = response.get_json()
+    assert response.status_code == 400
+    assert body["code"] == "InvalidParameterValue" and body["parameter"] == parameter
+
+
+def test_openapi_lists_every_collection(client):
+    doc = client.get("/ogc/api").get_json(force=True)
+    assert doc["openapi"].startswith("3.0")
+    assert "/collections/projects/items" in doc["paths"]
+    names = {p["name"] for p in doc["paths"]["/collections/projects/items"]["get"]["parameters"]}
+    assert {"bbox", "limit", "offset", "datetime", "filter", "sortby", "status"} <= names
+
+
+def test_html_for_people(client):
+    html = client.get(f"{ITEMS}?f=html").get_data(as_text=True)
+    assert "<table" in html and "陇县乳制品项目" in html
+    assert "&lt;img src=x" in html  # escaped, never markup
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from geoapp.stores import GeoPackageStore
+    from tests.fixtures import tiny_frames
+
+    path = tmp_path_factory.mktemp("ogc") / "tiny.gpkg"
+    GeoPackageStore.create(path, tiny_frames())
+    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": path}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/ogc"
+    server.shutdown()
+    server.server_close()
+
+
+def ogrinfo(*args: str) -> str:
+    assert shutil.which("ogrinfo"), "ogrinfo is missing: make test installs gdal-bin"
+    done = subprocess.run(
+        ["ogrinfo", "-ro", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_gdal_reads_the_collections(served):
+    out = ogrinfo(f"OAPIF:{served}")
+    for name in ("boundaries", "parks", "parcels", "standard_land", "projects"):
+        assert re.search(rf"^\d+: {name}\b", out, re.M), out
+
+
+def test_gdal_counts_match_the_api(served, client):
+    everything = ogrinfo("-so", f"OAPIF:{served}", "projects")
+    assert "Feature Count: 5" in everything
+    filtered = ogrinfo("-so", "-where", "status = 'construction'", f"OAPIF:{served}", "projects")
+    api = client.get(f"{ITEMS}?status=construction").get_json()["numberMatched"]
+    assert f"Feature Count: {api}" in filtered and api == 3
+    features = ogrinfo("-where", "total_investment > 2500", f"OAPIF:{served}", "projects")
+    assert len(re.findall(r"^OGRFeature\(projects\)", features, re.M)) == 3
