@@ -39,6 +39,9 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	cp node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js \
 		$(VENDOR)/leaflet.vectorgrid/
 	cp node_modules/supercluster/dist/supercluster.min.js $(VENDOR)/supercluster/
+	mkdir -p $(VENDOR)/leaflet-draw
+	cp -r node_modules/leaflet-draw/dist/leaflet.draw.js node_modules/leaflet-draw/dist/leaflet.draw.css \
+		node_modules/leaflet-draw/dist/images $(VENDOR)/leaflet-draw/
 
 translations: $(MO)
 

@@ -27,6 +27,8 @@ VENDOR_ASSETS = (
     "vendor/leaflet/leaflet.css",
     "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js",
     "vendor/supercluster/supercluster.min.js",
+    "vendor/leaflet-draw/leaflet.draw.js",
+    "vendor/leaflet-draw/leaflet.draw.css",
 )
 
 

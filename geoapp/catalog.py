@@ -60,3 +60,15 @@ def _choices(store: Store, layers: list[LayerDef], kind: str) -> tuple[AreaChoic
         AreaChoice(str(row[source.id_field]), str(row[name]), str(row[parent]) if parent else None)
         for _, row in frame.iterrows()
     )
+
+
+MAX_CHOICES = 300
+
+
+def field_choices(store: Store, layer: LayerDef, name: str) -> tuple[str, ...]:
+    """The distinct values of a free-text filter field (leaders, units), for a pick list.
+
+    Beyond ``MAX_CHOICES`` values a pick list stops helping; the page offers a text box then.
+    """
+    values = store.read(layer.table, Query(columns=(name,)))[name].dropna().astype(str).unique()
+    return tuple(sorted(values)) if len(values) <= MAX_CHOICES else ()

@@ -17,5 +17,11 @@ def money(wan: float | None) -> str:
     return _("%(value)s × 10k CNY", value=f"{wan:,.0f}")
 
 
+def list_index(values: list, value: object) -> int:
+    """Position of a value in a declared order (enum values sort as declared, not A–Z)."""
+    return values.index(value) if value in values else len(values)
+
+
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(list_index, "list_index")

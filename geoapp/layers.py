@@ -38,6 +38,7 @@ _LAYER_KEYS = {
     "cluster",
     "ranges",
     "search",
+    "results",
     "area",
     "style",
     "fields",
@@ -102,6 +103,7 @@ class LayerDef:
     filters: tuple[str, ...] = ()
     ranges: tuple[str, ...] = ()
     search: tuple[str, ...] = ()
+    results: tuple[str, ...] = ()
     summary: tuple[str, ...] = ()
     area: dict[str, str] = field(default_factory=dict)
     tiles_above: int | None = None
@@ -243,6 +245,7 @@ def load_layer(path: Path) -> LayerDef:
         filters=top.names("filters"),
         ranges=top.names("ranges"),
         search=top.names("search"),
+        results=top.names("results"),
         summary=top.names("summary"),
         area=_area(top),
         tiles_above=_threshold(top),
@@ -368,6 +371,7 @@ def _check_references(top: _Reader, layer: LayerDef) -> None:
     named += [("popup", n) for n in layer.popup] + [("summary", n) for n in layer.summary]
     named += [("filters", n) for n in layer.filters]
     named += [("ranges", n) for n in layer.ranges] + [("search", n) for n in layer.search]
+    named += [("results", n) for n in layer.results]
     named += [(f"area.{kind}", n) for kind, n in layer.area.items()]
     for key, name in named:
         if name is not None and name not in layer.fields:

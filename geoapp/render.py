@@ -18,9 +18,10 @@ import folium
 import geopandas as gpd
 import pandas as pd
 import shapely
-from branca.element import Template
+from branca.element import MacroElement, Template
 from flask_babel import gettext as _
 from folium.map import Layer
+from shapely.geometry.base import BaseGeometry
 
 from geoapp.basemaps import basemap_layers, shifts_to_gcj02
 from geoapp.config import Config
@@ -28,14 +29,22 @@ from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.layers import FieldDef, LayerDef
 
 if TYPE_CHECKING:
+    from geoapp.page_state import PageState
     from geoapp.selection import LayerView
+    from geoapp.stores.base import BBox
 
 CHINA_CENTER = (35.0, 105.0)
 SCRIPTS = (  # served from geoapp/static, installed from npm by `make assets`
     ("leaflet", "vendor/leaflet/leaflet.js"),
     ("vectorgrid", "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
     ("supercluster", "vendor/supercluster/supercluster.min.js"),
+    ("leaflet_draw", "vendor/leaflet-draw/leaflet.draw.js"),
     ("geoapp_map", "map.js"),
+    ("geoapp_page", "page.js"),
+)
+STYLESHEETS = (
+    ("leaflet_css", "vendor/leaflet/leaflet.css"),
+    ("leaflet_draw_css", "vendor/leaflet-draw/leaflet.draw.css"),
 )
 COORD_PRECISION = 1e-6  # ≈ 0.1 m
 
@@ -152,10 +161,11 @@ def clean_for_map(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -
     features = [
         {
             "type": "Feature",
+            "id": _plain(fid),
             "properties": {k: _plain(v) for k, v in record.items()},
             "geometry": json.loads(shapely.to_geojson(g)),
         }
-        for record, g in zip(props.to_dict(orient="records"), geoms, strict=True)
+        for fid, record, g in zip(frame.index, props.to_dict(orient="records"), geoms, strict=True)
     ]
     return {"type": "FeatureCollection", "features": features}
 
@@ -169,36 +179,78 @@ def _plain(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
-def build_map(
-    views: Iterable[LayerView],
-    *,
-    locale: str,
-    audience: str,
-    config: Config,
-    asset_url: Callable[[str], str],
-    data_urls: Callable[[LayerDef], dict[str, str]],
-    bounds: tuple[float, float, float, float] | None,
-) -> folium.Map:
-    """A folium map of the declared layers, loading only assets served by the app itself.
+@dataclass(frozen=True)
+class MapContext:
+    """What a map needs besides its data: language, audience, settings and URLs.
 
     ``data_urls(layer)`` gives the URLs the browser uses for layers not inlined in the page
     (``tiles``, ``points``) and for a feature's popup (``feature``, with ``{id}``).
     """
-    fmap = folium.Map(location=CHINA_CENTER, zoom_start=5, tiles=None, control_scale=True)
-    fmap.default_js = [(name, asset_url(path)) for name, path in SCRIPTS]
-    fmap.default_css = [("leaflet_css", asset_url("vendor/leaflet/leaflet.css"))]
-    for tiles in basemap_layers(config):
+
+    locale: str
+    audience: str
+    config: Config
+    asset_url: Callable[[str], str]
+    data_urls: Callable[[LayerDef], dict[str, str]]
+
+
+class PageControls(MacroElement):
+    """Drawing an area, keeping the view/layers/selection in the URL, the results list."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        geoapp.page({{ this._parent.get_name() }}, {{ this.options_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, options: dict[str, Any]):
+        super().__init__()
+        self._name = "PageControls"
+        self.options_json = script_json(options)
+
+
+def build_map(
+    views: Iterable[LayerView],
+    context: MapContext,
+    *,
+    bounds: BBox | None,
+    state: PageState,
+    area: BaseGeometry | None,
+) -> folium.Map:
+    """A folium map of the declared layers, loading only assets served by the app itself.
+
+    The URL's view wins over fitting the filtered features; hidden layers start switched off.
+    """
+    zoom, lat, lon = state.view or (5, *CHINA_CENTER)
+    fmap = folium.Map(location=(lat, lon), zoom_start=zoom, tiles=None, control_scale=True)
+    fmap.default_js = [(name, context.asset_url(path)) for name, path in SCRIPTS]
+    fmap.default_css = [(name, context.asset_url(path)) for name, path in STYLESHEETS]
+    for tiles in basemap_layers(context.config):
         tiles.add_to(fmap)
-    gcj02 = shifts_to_gcj02(config)
+    gcj02 = shifts_to_gcj02(context.config)
     for view in views:
         layer = view.layer
-        spec = layer_spec(layer, locale) | {"mode": view.mode, "urls": data_urls(layer)}
+        spec = layer_spec(layer, context.locale) | {
+            "mode": view.mode,
+            "urls": context.data_urls(layer),
+        }
         data = None
         if view.frame is not None:
-            data = clean_for_map(view.frame, layer.wire_fields(audience), gcj02)
-        DeclaredLayer(spec, data, layer.title(locale)).add_to(fmap)
+            data = clean_for_map(view.frame, layer.wire_fields(context.audience), gcj02)
+        element = DeclaredLayer(spec, data, layer.title(context.locale))
+        element.show = layer.id not in state.hidden
+        element.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
-    if bounds is not None:
+    PageControls(
+        {
+            "area": json.loads(shapely.to_geojson(area)) if area is not None else None,
+            "selected": list(state.selected) if state.selected else None,
+            "texts": {"drawHint": _("Draw an area to filter by it")},
+        }
+    ).add_to(fmap)
+    if bounds is not None and state.view is None:
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
     return fmap

@@ -7,7 +7,7 @@ them as tiles or compact points, and the page stays the same size whatever the d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 
@@ -81,3 +81,13 @@ def _union(boxes: list[BBox]) -> BBox | None:
         max(b[2] for b in boxes),
         max(b[3] for b in boxes),
     )
+
+
+MAX_ROWS = 200  # rows in the side panel's results list; the export has all of them
+
+
+def result_rows(store: Store, layer: LayerDef, flt: MapFilter) -> gpd.GeoDataFrame:
+    """The first rows of a layer's selection for its results list, with a point to zoom to."""
+    frame = store.read(layer.table, replace(flt.query_for(layer, layer.results), limit=MAX_ROWS))
+    points = frame.geometry.representative_point()
+    return frame.assign(_lon=points.x, _lat=points.y)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import gettext as _
 
-from geoapp.catalog import AreaChoices, area_choices
+from geoapp.catalog import AreaChoices, area_choices, field_choices
 from geoapp.config import Config
 from geoapp.errors import NotFound
 from geoapp.layers import LayerDef
@@ -25,6 +25,7 @@ class Services:
     store: Store
     layers: list[LayerDef]
     _areas: tuple[str, AreaChoices] | None = field(default=None, repr=False)
+    _choices: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def layers_for(self, audience: str) -> list[LayerDef]:
@@ -38,6 +39,23 @@ class Services:
             if lyr.id == layer_id:
                 return lyr
         raise NotFound(_("Unknown layer “%(id)s”.", id=layer_id), param="layer")
+
+    def choices(self, layer: LayerDef) -> dict[str, tuple[str, ...]]:
+        """Pick lists for a layer's free-text filters, cached per store version."""
+        version = self.store.version()
+        key = (version, layer.id)
+        with self._lock:
+            if key in self._choices:
+                return self._choices[key]
+        found = {
+            name: field_choices(self.store, layer, name)
+            for name in layer.filters
+            if layer.fields[name].type == "text"
+        }
+        with self._lock:
+            self._choices = {k: v for k, v in self._choices.items() if k[0] == version}
+            self._choices[key] = found
+        return found
 
     def areas(self) -> AreaChoices:
         version = self.store.version()

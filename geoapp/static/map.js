@@ -7,6 +7,7 @@ window.geoapp = (function () {
   "use strict";
 
   var registry = {};
+  var specs = {};
 
   function pick(channel, props, fallback) {
     if (!channel) return fallback;
@@ -75,10 +76,10 @@ window.geoapp = (function () {
     function update(zoom) {
       var tooFar = zoom < spec.minZoom;
       if (tooFar && map.hasLayer(layer)) {
-        hiddenByZoom = true;
+        hiddenByZoom = layer.hiddenByZoom = true;
         map.removeLayer(layer);
       } else if (!tooFar && hiddenByZoom) {
-        hiddenByZoom = false;
+        hiddenByZoom = layer.hiddenByZoom = false;
         map.addLayer(layer);
       }
     }
@@ -104,7 +105,9 @@ window.geoapp = (function () {
       featureLayer.bindPopup(function () { return popupContent(spec, props); });
     } else {
       featureLayer.bindPopup(element("p", spec.texts.loading));
-      featureLayer.on("popupopen", function (event) { fetchPopup(spec, props.__id, event.popup); });
+      featureLayer.on("popupopen", function (event) {
+        fetchPopup(spec, featureLayer.feature.id, event.popup);
+      });
     }
     if (spec.labelField && props[spec.labelField] !== null && props[spec.labelField] !== undefined) {
       featureLayer.bindTooltip(function () {
@@ -122,6 +125,7 @@ window.geoapp = (function () {
     options.fillOpacity = Math.max(spec.style.fillOpacity, 0.85);
     var marker = L.circleMarker([coords[1], coords[0]], options);
     marker.feature = feature;
+    marker.geoappLayer = spec.id;
     bindFeature(spec, marker, props);
     return marker;
   }
@@ -198,11 +202,11 @@ window.geoapp = (function () {
     });
     var features = new Array(n);
     for (var i = 0; i < n; i++) {
-      var props = { __id: ids[i] };
+      var props = {};
       channels.forEach(function (c) {
         if (c.channel && c.codes[i] !== 255) props[c.channel.field] = c.keys[c.codes[i]];
       });
-      features[i] = { type: "Feature", properties: props,
+      features[i] = { type: "Feature", id: ids[i], properties: props,
         geometry: { type: "Point", coordinates: [lon[i], lat[i]] } };
     }
     return features;
@@ -219,6 +223,37 @@ window.geoapp = (function () {
         map.fire("geoapp:loaded", { id: spec.id });
       });
     return group;
+  }
+
+  /* A popup at a place for a feature known only by id (tiles, or not drawn yet). */
+  function openFetched(map, spec, id, latlng) {
+    var popup = L.popup().setLatLng(latlng).openOn(map);
+    popup.geoappRef = { layer: spec.id, id: id };
+    fetchPopup(spec, id, popup);
+    return popup;
+  }
+
+  /* The drawn layer of a feature, if it is on the map now. */
+  function findDrawn(layerId, id) {
+    var found = null;
+    var lyr = registry[layerId];
+    if (lyr && lyr.eachLayer) {
+      lyr.eachLayer(function (item) {
+        if (item.feature && String(item.feature.id) === String(id)) found = item;
+      });
+    }
+    return found;
+  }
+
+  /* Zoom to a feature and open its popup (a row of the results list, or ?sel= in the URL). */
+  function focus(map, layerId, id, lat, lon) {
+    var spec = specs[layerId];
+    map.once("moveend", function () {
+      var drawn = findDrawn(layerId, id);
+      if (drawn) drawn.openPopup();
+      else if (spec) openFetched(map, spec, id, L.latLng(lat, lon));
+    });
+    map.setView([lat, lon], Math.max(map.getZoom(), 16));
   }
 
   /* Large polygon layers: Mapbox vector tiles drawn on canvas by Leaflet.VectorGrid. */
@@ -239,8 +274,7 @@ window.geoapp = (function () {
       getFeatureId: function (feature) { feature.properties.__id = feature.id; return feature.id; },
     });
     lyr.on("click", function (event) {
-      var popup = L.popup().setLatLng(event.latlng).openOn(map);
-      fetchPopup(spec, event.layer.properties.__id, popup);
+      openFetched(map, spec, event.layer.properties.__id, event.latlng);
     });
     return lyr;
   }
@@ -258,14 +292,16 @@ window.geoapp = (function () {
         style: function (feature) { return pathStyle(spec, feature.properties); },
         pointToLayer: function (feature) { return pointMarker(spec, feature); },
         onEachFeature: function (feature, featureLayer) {
+          featureLayer.geoappLayer = spec.id;
           if (feature.geometry.type !== "Point") bindFeature(spec, featureLayer, feature.properties);
         },
       });
     }
     withMinZoom(map, spec, lyr);
     registry[spec.id] = lyr;
+    specs[spec.id] = spec;
     return lyr;
   }
 
-  return { layer: layer, layers: registry };
+  return { layer: layer, layers: registry, specs: specs, focus: focus, findDrawn: findDrawn };
 })();

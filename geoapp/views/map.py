@@ -8,9 +8,10 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 
 from geoapp.layers import LayerDef
+from geoapp.page_state import parse_page_state
 from geoapp.query import MapFilter, parse_filter
-from geoapp.render import build_map, legend, page_parts
-from geoapp.selection import select
+from geoapp.render import MapContext, build_map, legend, page_parts
+from geoapp.selection import MAX_ROWS, result_rows, select
 from geoapp.services import services
 from geoapp.views import OFFICIAL_AUDIENCE
 
@@ -24,18 +25,21 @@ def index():
     layers = svc.layers_for(OFFICIAL_AUDIENCE)
     areas = svc.areas()
     flt, errors = parse_filter(request.args, layers, areas.county_codes(), areas.park_ids())
+    state, state_errors = parse_page_state(request.args, {lyr.id for lyr in layers})
     selection = select(svc.store, layers, flt, OFFICIAL_AUDIENCE)
     locale = str(get_locale())
-    fmap = build_map(
-        selection.views.values(),
+    context = MapContext(
         locale=locale,
         audience=OFFICIAL_AUDIENCE,
         config=svc.config,
         asset_url=lambda path: url_for("static", filename=path),
         data_urls=lambda layer: data_urls(layer, flt),
-        bounds=selection.bounds,
+    )
+    fmap = build_map(
+        selection.views.values(), context, bounds=selection.bounds, state=state, area=flt.area()
     )
     map_header, map_html, map_script = page_parts(fmap)
+    listed = [lyr for lyr in layers if lyr.results]
     page = render_template(
         "map.html",
         map_header=map_header,
@@ -44,13 +48,18 @@ def index():
         layers=layers,
         legends={lyr.id: legend(lyr, locale) for lyr in layers},
         selection=selection,
+        results={lyr.id: result_rows(svc.store, lyr, flt) for lyr in listed},
+        choices={lyr.id: svc.choices(lyr) for lyr in layers},
+        export_args=urlencode(list(flt.to_args().items(multi=True))),
         flt=flt,
+        state=state,
         areas=areas,
-        errors=errors,
+        errors=errors + state_errors,
         locale=locale,
         max_park_choices=MAX_PARK_CHOICES,
+        max_rows=MAX_ROWS,
     )
-    return page, (400 if errors else 200)
+    return page, (400 if errors or state_errors else 200)
 
 
 def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:

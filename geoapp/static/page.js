@@ -1,0 +1,190 @@
+/* The map page around the map: drawing an area, the URL as the state of the view, the
+ * results list linked to the map both ways, and filters that apply as soon as they change.
+ */
+(function () {
+  "use strict";
+
+  var form = null;  // the filter form; the page script runs after it exists
+
+  function setParam(name, value) {
+    var url = new URL(window.location.href);
+    if (value === null || value === "") url.searchParams.delete(name);
+    else url.searchParams.set(name, value);
+    window.history.replaceState(null, "", url.toString());
+  }
+
+  function submit() {
+    if (form.requestSubmit) form.requestSubmit();
+    else form.submit();
+  }
+
+  /* A drawn polygon or rectangle as WKT (lon lat), ring closed. */
+  function toWkt(latlngs) {
+    var ring = latlngs[0].map(function (p) { return p.lng.toFixed(6) + " " + p.lat.toFixed(6); });
+    ring.push(ring[0]);
+    return "POLYGON((" + ring.join(", ") + "))";
+  }
+
+  function setHidden(name, value) {
+    var input = form.querySelector('input[type=hidden][name="' + name + '"]');
+    if (!input) {
+      input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      form.appendChild(input);
+    }
+    input.value = value;
+  }
+
+  function drawTools(map, options) {
+    if (options.area) {
+      L.geoJSON(options.area, {
+        style: { color: "#e65100", weight: 2, fill: false, dashArray: "6 4" },
+        interactive: false,
+      }).addTo(map);
+    }
+    if (!L.Control.Draw) return;
+    map.addControl(new L.Control.Draw({
+      position: "topleft",
+      draw: {
+        polygon: { allowIntersection: false, showArea: false },
+        rectangle: { showArea: false },
+        polyline: false, circle: false, marker: false, circlemarker: false,
+      },
+    }));
+    map.on(L.Draw.Event.CREATED, function (event) {
+      setHidden("within", toWkt(event.layer.getLatLngs()));
+      submit();
+    });
+  }
+
+  function viewText(map) {
+    var c = map.getCenter();
+    return map.getZoom() + "/" + c.lat.toFixed(5) + "/" + c.lng.toFixed(5);
+  }
+
+  /* view=, hide= and sel= follow the map, so the address always reproduces the screen. */
+  function urlState(map) {
+    var keep = form.querySelector("input[name=_keep]");
+    var view = form.querySelector("input[name=view]");
+    map.on("moveend", function () {
+      setParam("view", viewText(map));
+      view.value = viewText(map);
+    });
+    keep.addEventListener("change", function () { view.disabled = !keep.checked; });
+    view.disabled = !keep.checked;
+    keep.name = "";  // the checkbox only switches the view field on; it is not a filter
+    function hiddenLayers() {
+      return Object.keys(geoapp.layers).filter(function (id) {
+        return !map.hasLayer(geoapp.layers[id]) && !geoapp.layers[id].hiddenByZoom;
+      }).sort().join(",");
+    }
+    map.on("overlayadd overlayremove", function () {
+      setParam("hide", hiddenLayers());
+      setHidden("hide", hiddenLayers());
+    });
+    map.on("popupopen", function (event) {
+      var ref = popupRef(event.popup);
+      if (!ref) return;
+      setParam("sel", ref.layer + ":" + ref.id);
+      highlightRow(ref.layer, ref.id);
+    });
+    map.on("popupclose", function () { setParam("sel", null); highlightRow(null, null); });
+  }
+
+  function popupRef(popup) {
+    if (popup.geoappRef) return popup.geoappRef;
+    var source = popup._source;
+    if (source && source.feature && source.geoappLayer) {
+      return { layer: source.geoappLayer, id: source.feature.id };
+    }
+    return null;
+  }
+
+  function highlightRow(layerId, id) {
+    document.querySelectorAll("table.results tr.selected").forEach(function (row) {
+      row.classList.remove("selected");
+    });
+    if (!layerId) return;
+    var row = document.querySelector(
+      'table.results[data-layer="' + layerId + '"] tr[data-fid="' + id + '"]');
+    if (row) {
+      row.classList.add("selected");
+      row.scrollIntoView({ block: "nearest" });
+    }
+  }
+
+  function resultRows(map) {
+    document.querySelectorAll("table.results").forEach(function (table) {
+      var layerId = table.dataset.layer;
+      table.querySelectorAll("tbody tr").forEach(function (row) {
+        function go() {
+          geoapp.focus(map, layerId, row.dataset.fid, Number(row.dataset.lat),
+            Number(row.dataset.lon));
+        }
+        row.addEventListener("click", go);
+        row.addEventListener("keydown", function (event) {
+          if (event.key === "Enter" || event.key === " ") { event.preventDefault(); go(); }
+        });
+      });
+      table.querySelectorAll("th button[data-sort]").forEach(function (button) {
+        button.addEventListener("click", function () { sortTable(table, button); });
+      });
+    });
+  }
+
+  function sortTable(table, button) {
+    var column = Number(button.dataset.sort);
+    var numeric = button.dataset.numeric === "1";
+    var ascending = button.getAttribute("aria-sort") !== "ascending";
+    table.querySelectorAll("th button").forEach(function (b) { b.removeAttribute("aria-sort"); });
+    button.setAttribute("aria-sort", ascending ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var rows = Array.prototype.slice.call(body.rows);
+    rows.sort(function (a, b) {
+      var x = a.cells[column].dataset.value;
+      var y = b.cells[column].dataset.value;
+      var order = numeric ? (Number(x || -Infinity) - Number(y || -Infinity))
+        : x.localeCompare(y, "zh-CN");
+      return ascending ? order : -order;
+    });
+    rows.forEach(function (row) { body.appendChild(row); });
+  }
+
+  function filterForm() {
+    form.addEventListener("change", function (event) {
+      if (event.target.name && event.target.type !== "number" && event.target.type !== "date"
+          && event.target.type !== "text" && event.target.type !== "search") submit();
+    });
+    form.querySelectorAll("button[data-clear]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var input = form.querySelector('input[name="' + button.dataset.clear + '"]');
+        if (input) input.remove();
+        submit();
+      });
+    });
+  }
+
+  window.geoapp.page = function (map, options) {
+    form = document.getElementById("filter-form");
+    drawTools(map, options);
+    urlState(map);
+    resultRows(map);
+    filterForm();
+    if (options.selected) {
+      var layerId = options.selected[0];
+      var id = options.selected[1];
+      fetch(geoapp.specs[layerId].urls.feature.replace("{id}", id))
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (feature) {
+          if (!feature) return;
+          var c = feature.geometry.type === "Point" ? feature.geometry.coordinates
+            : null;
+          var row = document.querySelector('tr[data-fid="' + id + '"]');
+          if (c) geoapp.focus(map, layerId, id, c[1], c[0]);
+          else if (row) geoapp.focus(map, layerId, id, Number(row.dataset.lat),
+            Number(row.dataset.lon));
+        });
+    }
+  };
+})();
