@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 2
+THREADS ?= 4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := geoapp/static/vendor
 MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
@@ -13,8 +14,8 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 .PHONY: run test setup assets translations data browser gdal lint format check screenshot
 
 run: setup data
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - \
-		'geoapp:create_app()'
+	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --worker-class gthread \
+		--bind $(HOST):$(PORT) --access-logfile - 'geoapp:create_app()'
 
 test: setup browser gdal
 	$(BIN)/ruff check .

@@ -49,11 +49,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_handlers(app)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
-    from geoapp.views import OFFICIAL_AUDIENCE, api, map, ogc, tiles
+    from geoapp.views import OFFICIAL_AUDIENCE, api, export, map, ogc, tiles
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    app.register_blueprint(export.bp)
     app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))
     app.register_blueprint(ogc.make_blueprint("public_ogc", "/public/ogc", "public"))
     return app

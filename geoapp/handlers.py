@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from geoapp.errors import GeoappError
 
-JSON_BLUEPRINTS = ("api", "tiles", "ogc", "public_ogc")
+JSON_BLUEPRINTS = ("api", "tiles", "ogc", "public_ogc", "export")
 
 
 def _wants_json() -> bool:

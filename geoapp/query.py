@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 import shapely
@@ -88,6 +88,17 @@ class MapFilter:
             ranges=ranges,
             contains=contains,
             columns=tuple(columns) if columns is not None else None,
+        )
+
+    def for_layer(self, layer: LayerDef) -> MapFilter:
+        """Only the parts that apply to ``layer`` (its tiles and points URLs take no others)."""
+        return replace(
+            self,
+            county=self.county if "county" in layer.area else None,
+            park=self.park if "park" in layer.area else None,
+            values={k: v for k, v in self.values.items() if k in layer.filters},
+            ranges={k: v for k, v in self.ranges.items() if k in layer.ranges},
+            text=self.text if layer.search else None,
         )
 
     def to_args(self) -> MultiDict:

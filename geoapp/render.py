@@ -126,6 +126,7 @@ def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
         },
         "popup": [_popup_field(layer.fields[name], locale) for name in layer.popup],
         "cluster": layer.cluster,
+        "order": layer.order,
         "texts": {"loading": _("Loading…"), "failed": _("Could not load this feature.")},
     }
 

@@ -1,17 +1,31 @@
-"""The map page in a real browser (Debian's chromium via Playwright), on the tiny fixture.
+"""The map page in a real browser (Debian's chromium via Playwright).
 
-What a user would check: every layer is drawn, filters change the drawing and give a link that
-can be shared, data stays text in popups, bad filters are explained, English sticks, and the
-page works on a phone. Any request that leaves the app is blocked and recorded: the page must
-work offline. Timings are printed (``-s``), never asserted.
+On the tiny fixture (tests/fixtures.py), what a user would check: every layer is drawn (the
+projects clustered: a bubble with a number until zoomed in), filters change the drawing and
+give a link that can be shared, data stays text in popups, bad filters are explained, English
+sticks, and the page works on a phone.
+
+On a generated fixture above the layers' ``tiles_above`` (tests/scale_fixture.py): the page
+leaves parcels and projects out, the browser draws parcels from vector tiles and clusters the
+projects from ``points.bin``, a parcel's popup is fetched when clicked, and filters reach
+the tiles.
+
+Any request that leaves the app is blocked and recorded: the page must work offline. Timings
+are printed (``-s``), never asserted.
 """
 
 from __future__ import annotations
 
+import json
+import re
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
@@ -19,7 +33,10 @@ from werkzeug.serving import make_server
 
 from geoapp import create_app
 from geoapp.stores import GeoPackageStore
+from tests import scale_fixture
 from tests.fixtures import LINZE, LONG, XSS_NAME, tiny_frames
+from tests.pages import page_layers
+from tests.scale_fixture import LEFT_OUT_STATE, Scale
 
 pytestmark = pytest.mark.browser
 
@@ -35,29 +52,86 @@ CHROMIUM_ARGS = [
 # Features per layer in tests/fixtures.py, and those inside county 610327 (陇县).
 FEATURES = {"boundaries": 2, "parks": 2, "parcels": 4, "standard_land": 1, "projects": 5}
 FEATURES_LONG = {"boundaries": 1, "parks": 1, "parcels": 3, "standard_land": 1, "projects": 4}
+CLUSTERED = "projects"  # cluster = true (layers/projects.toml)
 MIN_ZOOM = 10  # parcels and standard_land (layers/*.toml)
+LONG_BOUNDS = [[34.8, 106.7], [35.0, 107.0]]  # county 610327 in tests/fixtures.py
+PAGE_BUDGET = 400_000  # bytes of HTML for the map page, whatever the data
+PARK_ZOOM = 15  # a whole park (about 2 km) in view, parcels about 20 px wide
 
 # The Leaflet map folium made (its variable name is random), and the drawing per layer.
 JS_MAP = "Object.values(window).find((v) => v instanceof L.Map)"
 JS_READY = """(ids) => window.geoapp && ids.every((id) => id in window.geoapp.layers)
     && document.querySelectorAll('path.geoapp-feature').length > 0 && performance.now()"""
 # fitBounds animates the zoom when it changes by <= 4 levels; min_zoom applies on 'zoomend',
-# which Leaflet fires as it clears _animatingZoom (250 ms later).
+# which Leaflet fires as it clears _animatingZoom (250 ms later); clusters redraw on 'moveend'.
 JS_SETTLED = f"() => !{JS_MAP}._animatingZoom && performance.now()"
+# (Returning the map instead of undefined would have Playwright serialise all of it: seconds.)
+JS_SET_VIEW = f"([lat, lng, zoom]) => {{ {JS_MAP}.setView([lat, lng], zoom, {{animate: false}}); }}"
+JS_FIT = f"(bounds) => {{ {JS_MAP}.fitBounds(bounds, {{animate: false}}); }}"
 JS_DRAWN = """(ids) => Object.fromEntries(ids.map((id) =>
     [id, document.querySelectorAll('path.geoapp-layer-' + id).length]))"""
 JS_REGISTERED = """(ids) => Object.fromEntries(ids.map((id) =>
     [id, window.geoapp.layers[id].getLayers().length]))"""
+# The numbers on the cluster bubbles, as the user reads them ("1,234" → 1234).
+JS_CLUSTERS = """(id) => Array.from(document.querySelectorAll('.geoapp-cluster-' + id),
+    (e) => Number(e.textContent.replace(/\\D/g, '')))"""
 JS_SHAPES = """(id) => Array.from(document.querySelectorAll('path.geoapp-layer-' + id),
     (p) => p.getAttribute('d')).sort()"""
 JS_ON_SCREEN = """(id) => Array.from(document.querySelectorAll('path.geoapp-layer-' + id))
     .filter((p) => { const r = p.getBoundingClientRect();
                      return r.width > 0 && r.height > 0 && r.right > 0 && r.bottom > 0
                          && r.left < innerWidth && r.top < innerHeight; }).length"""
+JS_POINT_NAMES = """(id) => { const names = [];
+    window.geoapp.layers[id].eachLayer((l) => {
+        if (l.feature) names.push(l.feature.properties.name); });
+    return names.sort(); }"""
 JS_FEATURE_PATH = """(name) => { let found = null;
     window.geoapp.layers.projects.eachLayer((l) => {
-        if (l.feature.properties.name === name) found = l; });
+        if (l.feature && l.feature.properties.name === name) found = l; });
     return found && found._path; }"""
+JS_FIRST_POINT_PATH = """(id) => {
+    const point = window.geoapp.layers[id].getLayers().find((l) => l.feature);
+    return point && point._path; }"""
+# A cluster bubble the user can click (not covered by another): where it is, and its number.
+JS_CLICKABLE_CLUSTER = f"""(id) => {{
+    const map = {JS_MAP}, box = map.getContainer().getBoundingClientRect();
+    for (const e of document.querySelectorAll('.geoapp-cluster-' + id)) {{
+        const r = e.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+        if (e.contains(document.elementFromPoint(x, y))) {{
+            const at = map.containerPointToLatLng([x - box.left, y - box.top]);
+            const count = Number(e.textContent.replace(/\\D/g, ''));
+            return {{x, y, lat: at.lat, lng: at.lng, count}};
+        }}
+    }}
+    return null; }}"""
+# How far (px) a place is from the middle of the map.
+JS_OFF_CENTRE = f"""([lat, lng]) => {{ const map = {JS_MAP};
+    return map.latLngToContainerPoint([lat, lng]).distanceTo(map.getSize().divideBy(2)); }}"""
+# Vector tiles (VectorGrid, one canvas per tile) of the current zoom, all loaded.
+JS_TILES_DONE = f"""(id) => {{ const map = {JS_MAP}, layer = window.geoapp.layers[id];
+    return map.hasLayer(layer) && !layer.isLoading() && Object.values(layer._tiles).some(
+        (t) => t.coords.z === map.getZoom()) && performance.now(); }}"""
+JS_PAINTED = f"""(id) => {{ const z = {JS_MAP}.getZoom(); let painted = 0;
+    for (const t of Object.values(window.geoapp.layers[id]._tiles)) {{
+        if (t.coords.z !== z) continue;
+        const d = t.el.getContext('2d').getImageData(0, 0, t.el.width, t.el.height).data;
+        for (let i = 3; i < d.length; i += 4) if (d[i]) painted++;
+    }}
+    return painted; }}"""
+# The RGBA a layer's tile canvas shows at a place, or null when no tile covers it.
+JS_PIXEL = f"""([id, lat, lng]) => {{ const map = {JS_MAP};
+    const p = map.latLngToContainerPoint([lat, lng]);
+    const box = map.getContainer().getBoundingClientRect(), x = box.left + p.x, y = box.top + p.y;
+    for (const t of Object.values(window.geoapp.layers[id]._tiles)) {{
+        const r = t.el.getBoundingClientRect();
+        if (t.coords.z !== map.getZoom()) continue;
+        if (x < r.left || x >= r.right || y < r.top || y >= r.bottom) continue;
+        const px = Math.floor((x - r.left) * t.el.width / r.width);
+        const py = Math.floor((y - r.top) * t.el.height / r.height);
+        return Array.from(t.el.getContext('2d').getImageData(px, py, 1, 1).data);
+    }}
+    return null; }}"""
+JS_POINTS_LOADED = "(id) => window.geoapp.layers[id].loaded === true && performance.now()"
 
 
 @dataclass
@@ -68,6 +142,7 @@ class Tab:
     base: str
     external: list[str] = field(default_factory=list)
     local: list[str] = field(default_factory=list)
+    responses: list[tuple[str, int]] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
     dialogs: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -84,14 +159,28 @@ class Tab:
         when the view settled.
         """
         drawn = self.page.wait_for_function(JS_READY, arg=list(FEATURES), polling="raf")
-        settled = self.page.wait_for_function(JS_SETTLED, polling="raf")
-        return drawn.json_value(), settled.json_value()
+        return drawn.json_value(), self.wait_settled()
+
+    def wait_settled(self) -> float:
+        return self.page.wait_for_function(JS_SETTLED, polling="raf").json_value()
+
+    def set_view(self, lat: float, lng: float, zoom: int) -> None:
+        self.page.evaluate(JS_SET_VIEW, [lat, lng, zoom])
 
     def drawn(self) -> dict[str, int]:
+        """SVG shapes per layer: every feature of an inline layer, single points of a cluster."""
         return self.page.evaluate(JS_DRAWN, list(FEATURES))
 
     def registered(self) -> dict[str, int]:
-        return self.page.evaluate(JS_REGISTERED, list(FEATURES))
+        ids = [layer for layer in FEATURES if layer != CLUSTERED]
+        return self.page.evaluate(JS_REGISTERED, ids)
+
+    def clusters(self, layer: str = CLUSTERED) -> list[int]:
+        return sorted(self.page.evaluate(JS_CLUSTERS, layer))
+
+    def shown(self, layer: str = CLUSTERED) -> int:
+        """Features of a clustered layer in (and near) the view: single points + bubble numbers."""
+        return self.drawn()[layer] + sum(self.clusters(layer))
 
     def zoom(self) -> float:
         return self.page.evaluate(f"{JS_MAP}.getZoom()")
@@ -100,18 +189,69 @@ class Tab:
         """The results panel's figure for a layer, as the user reads it."""
         return int(self.page.locator(f"li[data-layer={layer}] [data-count]").inner_text())
 
+    def statuses(self, part: str) -> list[int]:
+        return [status for url, status in self.responses if part in url]
+
+
+def watch(page: Page, base: str) -> Tab:
+    """Watch a page like ``Tab`` says."""
+    tab = Tab(page, base)
+
+    def route(route, request):
+        if request.url.startswith(base + "/"):
+            tab.local.append(request.url)
+            route.continue_()
+        else:
+            tab.external.append(request.url)
+            route.abort()
+
+    def dialog(d):
+        tab.dialogs.append(f"{d.type}: {d.message}")
+        d.dismiss()
+
+    page.route("**/*", route)
+    page.on("dialog", dialog)
+    page.on("response", lambda r: tab.responses.append((r.url, r.status)))
+    page.on("pageerror", lambda error: tab.errors.append(str(error)))
+    page.on("requestfailed", lambda r: tab.failed.append(r.url))
+    return tab
+
+
+@contextmanager
+def serve(path: Path) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": path}), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        server.server_close()
+
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory) -> Iterator[str]:
     path: Path = tmp_path_factory.mktemp("browser") / "tiny.gpkg"
     GeoPackageStore.create(path, tiny_frames())
-    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": path}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
+    with serve(path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def scale(tmp_path_factory) -> Scale:
+    started = time.perf_counter()
+    built = scale_fixture.build(tmp_path_factory.mktemp("scale") / "scale.gpkg")
+    print(
+        f"\n[browser] scale fixture ({built.counts}) built in {time.perf_counter() - started:.1f} s"
+    )
+    return built
+
+
+@pytest.fixture(scope="module")
+def scale_url(scale) -> Iterator[str]:
+    with serve(scale.path) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -133,32 +273,18 @@ def context(browser):
 
 
 @pytest.fixture
-def new_tab(context, base_url):
-    """Open pages in the test's browser context, each watched like ``Tab`` says."""
+def new_tab(context, base_url) -> Callable[..., Tab]:
+    """Open pages of the tiny fixture in the test's browser context (or ``ctx``)."""
+    return lambda ctx=None: watch((ctx or context).new_page(), base_url)
 
-    def make(ctx=None) -> Tab:
-        page = (ctx or context).new_page()
-        tab = Tab(page, base_url)
 
-        def route(route, request):
-            if request.url.startswith(base_url + "/"):
-                tab.local.append(request.url)
-                route.continue_()
-            else:
-                tab.external.append(request.url)
-                route.abort()
+@pytest.fixture
+def scale_tab(context, scale_url) -> Callable[[], Tab]:
+    """Open pages of the generated large fixture in the test's browser context."""
+    return lambda: watch(context.new_page(), scale_url)
 
-        def dialog(d):
-            tab.dialogs.append(f"{d.type}: {d.message}")
-            d.dismiss()
 
-        page.route("**/*", route)
-        page.on("dialog", dialog)
-        page.on("pageerror", lambda error: tab.errors.append(str(error)))
-        page.on("requestfailed", lambda r: tab.failed.append(r.url))
-        return tab
-
-    return make
+# ---------------------------------------------------------------- the tiny fixture
 
 
 def test_home_draws_every_layer_offline(new_tab, base_url):
@@ -170,19 +296,37 @@ def test_home_draws_every_layer_offline(new_tab, base_url):
 
     # The fitted view shows both counties, far below min_zoom: parcels wait for a closer look.
     assert tab.zoom() < MIN_ZOOM
-    assert tab.registered() == FEATURES
-    assert tab.drawn() == {**FEATURES, "parcels": 0, "standard_land": 0}
+    assert tab.registered() == {k: v for k, v in FEATURES.items() if k != CLUSTERED}
+    # 陇县's four projects are one bubble marked 4; 临泽's single project is a point.
+    assert tab.clusters() == [FEATURES_LONG["projects"]]
+    assert tab.drawn() == {**FEATURES, "parcels": 0, "standard_land": 0, "projects": 1}
+    assert tab.shown() == FEATURES["projects"]
     assert tab.page.get_by_text("10级起显示").first.is_visible()
 
-    tab.page.evaluate(f"{JS_MAP}.setView([34.855, 106.815], 13, {{animate: false}})")
+    tab.set_view(34.855, 106.815, 13)
     tab.page.wait_for_function(
         "(n) => document.querySelectorAll('path.geoapp-layer-parcels').length === n",
         arg=FEATURES["parcels"],
     )
-    assert tab.drawn() == FEATURES
+    drawn = tab.drawn()
+    assert {layer: drawn[layer] for layer in FEATURES if layer != CLUSTERED} == {
+        k: v for k, v in FEATURES.items() if k != CLUSTERED
+    }
     # 陇县's three parcels and its standard land are on screen; 临泽's parcel is 600 km away.
     assert tab.page.evaluate(JS_ON_SCREEN, "parcels") == 3
     assert tab.page.evaluate(JS_ON_SCREEN, "standard_land") == 1
+
+    # With all of 陇县 in view its four projects are points of their own, and 临泽's (600 km
+    # away) is not drawn at all.
+    tab.page.evaluate(JS_FIT, LONG_BOUNDS)
+    tab.wait_settled()
+    assert tab.clusters() == []
+    assert tab.drawn()[CLUSTERED] == FEATURES_LONG["projects"]
+    assert tab.page.evaluate(JS_ON_SCREEN, CLUSTERED) == FEATURES_LONG["projects"]
+    names = tab.page.evaluate(JS_POINT_NAMES, CLUSTERED)
+    projects = tiny_frames()["projects"]
+    assert names == sorted(projects.loc[projects["county_code"] == LONG, "name"])
+    assert "临泽储能电站" not in names
 
     assert tab.external == []
     assert tab.errors == []
@@ -220,6 +364,7 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
     assert f"county={LINZE}" in tab.page.url
     assert tab.page.locator("select[name=county]").input_value() == LINZE
     assert tab.drawn()["projects"] == 1
+    assert tab.clusters() == []
     assert tab.page.locator("[data-layer=projects] [data-figure=count]").inner_text() == "1"
     assert tab.count("projects") == 1
     assert tab.zoom() >= MIN_ZOOM  # one county fits close enough to show its parcel
@@ -229,6 +374,7 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
     shared = new_tab()
     shared.open(tab.page.url.removeprefix(tab.base))
     assert shared.drawn() == tab.drawn()
+    assert shared.clusters() == tab.clusters()
     assert {layer: shared.page.evaluate(JS_SHAPES, layer) for layer in FEATURES} == drawing
     assert shared.zoom() == tab.zoom()
     shared.page.close()
@@ -237,7 +383,7 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
     with tab.page.expect_navigation():
         tab.page.get_by_role("link", name="清除筛选").first.click()
     tab.wait_drawn()
-    assert tab.drawn()["projects"] == 5
+    assert tab.shown() == 5
     status = tab.page.locator("details", has=tab.page.locator("summary", has_text="建设阶段"))
     status.locator("summary").click()  # the filter groups start folded
     with tab.page.expect_navigation():
@@ -245,13 +391,13 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
     tab.wait_drawn()
     assert "status=construction" in tab.page.url
     assert status.get_by_label("在建", exact=True).is_checked()
-    assert tab.drawn()["projects"] == 3
+    assert tab.shown() == 3
     assert tab.count("projects") == 3
     # …and in 陇县 only A1 and A4; the status stays checked.
     with tab.page.expect_navigation():
         tab.page.select_option("select[name=county]", LONG)
     tab.wait_drawn()
-    assert tab.drawn()["projects"] == 2
+    assert tab.shown() == 2
     assert tab.count("projects") == 2
     assert tab.external == [] and tab.errors == []
 
@@ -259,6 +405,7 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
 def test_project_named_like_html_stays_text(new_tab):
     tab = new_tab()
     tab.open(f"/?county={LONG}")
+    assert tab.clusters() == []  # 陇县 fills the view: every project is a point to hover
     marker = tab.page.evaluate_handle(JS_FEATURE_PATH, XSS_NAME).as_element()
     assert marker is not None
 
@@ -291,7 +438,7 @@ def test_bad_filter_in_url_is_explained_and_map_still_drawn(new_tab):
     assert notice.is_visible()
     assert "12ab" in notice.inner_text()
     assert notice.get_attribute("data-param") == "county"
-    assert tab.drawn()["projects"] == FEATURES["projects"]
+    assert tab.shown("projects") == FEATURES["projects"]
     assert tab.count("projects") == FEATURES["projects"]
     assert tab.external == [] and tab.errors == []
 
@@ -309,11 +456,11 @@ def test_english_switch_sticks(new_tab, context):
     assert {c["name"]: c["value"] for c in context.cookies()}.get("lang") == "en"
 
     tab.open("/")
-    assert tab.page.url == tab.base + "/"
+    assert "lang" not in parse_qs(urlsplit(tab.page.url).query)  # the cookie remembers it
     assert legend.locator("h2").inner_text() == "Legend"
     assert tab.page.get_by_role("link", name="English").get_attribute("aria-current") == "true"
-    # Popups follow the language too.
-    tab.page.evaluate("window.geoapp.layers.projects.getLayers()[0].openPopup()")
+    # Popups follow the language too (临泽's project is a point of its own in this view).
+    tab.page.evaluate_handle(JS_FIRST_POINT_PATH, CLUSTERED).as_element().click()
     assert tab.page.locator(".leaflet-popup-content").get_by_text("Status", exact=True).is_visible()
     assert tab.external == [] and tab.errors == []
 
@@ -329,6 +476,7 @@ def test_phone_width_shows_map_and_panel(new_tab, browser):
         assert map_box is not None
         assert map_box["height"] > 300 and map_box["width"] > 300
         assert tab.page.locator(".folium-map").is_visible()
+        assert tab.clusters() == []
         assert tab.drawn()["projects"] == FEATURES_LONG["projects"]
         assert tab.page.evaluate(JS_ON_SCREEN, "projects") == FEATURES_LONG["projects"]
 
@@ -378,3 +526,195 @@ def test_min_zoom_holds_when_fit_keeps_the_start_zoom(new_tab, browser):
         assert tab.drawn()["standard_land"] == 0
     finally:
         short.close()
+
+
+# ------------------------------------------------- a generated fixture above tiles_above
+
+
+def legend_rgb(tab: Tab, label: str) -> tuple[int, int, int]:
+    """The colour the legend shows for a value (``--c: #8e24aa``)."""
+    swatch = tab.page.locator("#legend li", has_text=label).first.locator(".swatch")
+    color = swatch.get_attribute("style").split("#")[1][:6]
+    return tuple(int(color[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def painted_in(pixel: list[int] | None, rgb: tuple[int, int, int]) -> bool:
+    """A canvas pixel filled with ``rgb`` (fill_opacity 0.65: alpha about 166)."""
+    return (
+        pixel is not None
+        and all(abs(a - b) <= 8 for a, b in zip(pixel[:3], rgb, strict=True))
+        and 150 <= pixel[3] <= 180
+    )
+
+
+def open_park(tab: Tab, scale: Scale, painted: bool = True) -> float:
+    """Zoom into the fixture's first park and wait for its parcel tiles; ms they took."""
+    started = tab.page.evaluate("performance.now()")
+    tab.set_view(*scale.park_centre, PARK_ZOOM)
+    done = tab.page.wait_for_function(JS_TILES_DONE, arg="parcels", polling="raf").json_value()
+    if painted:
+        tab.page.wait_for_function(f"(id) => ({JS_PAINTED})(id) > 0", arg="parcels")
+    return done - started
+
+
+def test_scale_page_leaves_parcels_and_projects_out(scale_tab, scale):
+    tab = scale_tab()
+    response = tab.page.goto(tab.base + "/", wait_until="commit")
+    drawn_ms, settled_ms = tab.wait_drawn()
+    loaded_ms = tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED).json_value()
+    html = response.text()
+    assert response.status == 200
+
+    layers = page_layers(html)
+    assert layers["parcels"][0]["mode"] == "tiles" and layers["parcels"][1] is None
+    assert layers["projects"][0]["mode"] == "points" and layers["projects"][1] is None
+    map_script = "".join(
+        script
+        for script in re.findall(r"<script>(.*?)</script>", html, re.S)
+        if "geoapp.layer(" in script
+    )
+    for absent in scale.absent_ids:
+        assert absent not in map_script
+    # The results panel still counts everything.
+    assert {layer: tab.count(layer) for layer in FEATURES} == scale.counts
+    assert tab.page.locator("[data-layer=projects] [data-figure=count]").inner_text() == str(
+        scale.counts["projects"]
+    )
+    # The projects came as 14 bytes each.
+    points = [url for url in tab.local if "/api/layers/projects/points.bin" in url]
+    assert len(points) == 1
+    assert tab.statuses("/points.bin") == [200]
+    assert tab.external == [] and tab.errors == [] and tab.failed == []
+
+    inline = {
+        layer: len(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode())
+        for layer, (_spec, data) in layers.items()
+        if data
+    }
+    print(
+        f"\n[browser] scale fixture '/': HTML {len(html.encode())} B "
+        f"(inline GeoJSON: {inline}); features drawn {drawn_ms:.0f} ms, view settled "
+        f"{settled_ms:.0f} ms, {scale.counts['projects']} projects clustered {loaded_ms:.0f} ms "
+        "after navigation start"
+    )
+
+
+def test_scale_page_stays_under_budget(scale_url):
+    with urlopen(scale_url + "/") as response:
+        size = len(response.read())
+    print(f"\n[browser] scale fixture '/': {size} B of HTML, budget {PAGE_BUDGET} B")
+    assert size < PAGE_BUDGET
+
+
+def test_scale_parcels_drawn_from_tiles_in_a_park(scale_tab, scale):
+    tab = scale_tab()
+    tab.open("/")
+    tiles_ms = open_park(tab, scale)
+
+    tiles = [url for url in tab.local if f"/tiles/parcels/{PARK_ZOOM}/" in url]
+    assert tiles
+    assert tab.statuses(f"/tiles/parcels/{PARK_ZOOM}/") == [200] * len(tiles)
+    painted = tab.page.evaluate(JS_PAINTED, "parcels")
+    assert painted > 10_000
+    # Each parcel is painted in its state's colour from the legend, the factory one too.
+    states = {"occupied": "已占用", "available": "可供地块", "factory": "标准化厂房"}
+    for state, label in states.items():
+        parcel = scale.parcels[state]
+        pixel = tab.page.evaluate(JS_PIXEL, ["parcels", parcel.lat, parcel.lng])
+        assert painted_in(pixel, legend_rgb(tab, label)), (state, pixel)
+
+    assert tab.external == [] and tab.errors == [] and tab.failed == []
+    print(
+        f"\n[browser] scale fixture, a park at zoom {PARK_ZOOM}: {len(tiles)} parcel tiles "
+        f"loaded and drawn in {tiles_ms:.0f} ms, {painted} pixels painted"
+    )
+
+
+def test_scale_click_on_a_parcel_opens_its_popup(scale_tab, scale):
+    tab = scale_tab()
+    tab.open("/")
+    open_park(tab, scale)
+    parcel = scale.parcels["occupied"]
+    point = tab.page.evaluate(
+        f"(ll) => {JS_MAP}.latLngToContainerPoint(ll)", [parcel.lat, parcel.lng]
+    )
+    box = tab.page.locator(".folium-map").bounding_box()
+    tab.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    popup = tab.page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=3000)
+    tab.page.wait_for_function(
+        "() => !document.querySelector('.leaflet-popup-content').textContent.includes('加载中')",
+        timeout=3000,
+    )
+    assert "地块编号" in popup.inner_text() and parcel.parcel_id in popup.inner_text()
+    assert tab.errors == []
+
+
+def test_scale_projects_arrive_as_clusters(scale_tab, scale):
+    tab = scale_tab()
+    tab.open("/")
+    tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED)
+    assert tab.statuses("/api/layers/projects/points.bin") == [200]
+    assert tab.count("projects") == scale.counts["projects"]
+
+    # Over the county with the most projects, they are bubbles with numbers.
+    county = max(scale.project_counts, key=scale.project_counts.get)
+    west, south, east, north = scale.counties[county]
+    tab.set_view((south + north) / 2, (west + east) / 2, MIN_ZOOM)
+    clusters = tab.clusters()
+    assert clusters and all(n > 1 for n in clusters)
+    assert sum(clusters) <= scale.counts["projects"]
+
+    # Clicking one zooms in on it, where its projects spread out (and are all still there).
+    zoom = tab.zoom()
+    bubble = tab.page.evaluate(JS_CLICKABLE_CLUSTER, CLUSTERED)
+    assert bubble is not None
+    tab.page.mouse.click(bubble["x"], bubble["y"])
+    tab.page.wait_for_function(f"(z) => {JS_MAP}.getZoom() > z", arg=zoom)
+    tab.wait_settled()
+    assert tab.page.evaluate(JS_OFF_CENTRE, [bubble["lat"], bubble["lng"]]) < 2
+    assert bubble["count"] <= tab.shown()
+    assert tab.external == [] and tab.errors == []
+
+
+def test_scale_whole_area_clusters_add_up(scale_tab, scale):
+    tab = scale_tab()
+    tab.open("/")
+    tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED)
+    assert tab.zoom() < MIN_ZOOM, "the fitted view of all the data is clamped to zoom 10"
+    assert tab.shown() == tab.count("projects") == scale.counts["projects"]
+
+
+def test_scale_filter_reaches_the_tiles(scale_tab, scale):
+    states = sorted(set(scale.parcels) - {LEFT_OUT_STATE})
+    tab = scale_tab()
+    tab.open("/?" + "&".join(f"land_state={state}" for state in states))
+    assert tab.count("parcels") == scale.kept_parcels > 5000  # still more than tiles_above
+    open_park(tab, scale)
+
+    tiles = [url for url in tab.local if "/tiles/parcels/" in url]
+    assert tiles
+    for url in tiles:
+        assert sorted(parse_qs(urlsplit(url).query)["land_state"]) == states, url
+    assert tab.statuses("/tiles/parcels/") == [200] * len(tiles)
+    # The factory parcel (purple without the filter) is left out; the occupied one stays.
+    factory, occupied = scale.parcels[LEFT_OUT_STATE], scale.parcels["occupied"]
+    assert tab.page.evaluate(JS_PIXEL, ["parcels", factory.lat, factory.lng])[3] == 0
+    pixel = tab.page.evaluate(JS_PIXEL, ["parcels", occupied.lat, occupied.lng])
+    assert painted_in(pixel, legend_rgb(tab, "已占用")), pixel
+    # (The projects are broken by this filter: see test_scale_filter_keeps_other_layers.)
+    assert tab.external == []
+
+
+def test_scale_filter_keeps_other_layers(scale_tab, scale):
+    states = sorted(set(scale.parcels) - {LEFT_OUT_STATE})
+    tab = scale_tab()
+    with tab.page.expect_response(lambda r: "/points.bin" in r.url) as points:
+        tab.open("/?" + "&".join(f"land_state={state}" for state in states))
+    assert points.value.status == 200  # a parcels filter: projects still come
+    tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED, timeout=3000)
+
+    tab.open("/?status=construction")  # a projects filter: parcels still come
+    open_park(tab, scale, painted=False)
+    assert set(tab.statuses("/tiles/parcels/")) == {200}
+    assert tab.errors == []

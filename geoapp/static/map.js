@@ -8,6 +8,17 @@ window.geoapp = (function () {
 
   var registry = {};
   var specs = {};
+  var tiledSpecs = [];  // layers drawn from tiles, topmost first
+
+  /* Each layer draws in its own pane, stacked by its declared order, so a parcel drawn on
+   * a tile stays above (and clickable over) the park around it. */
+  function paneFor(map, spec) {
+    var name = "geoapp-" + spec.id;
+    if (!map.getPane(name)) {
+      map.createPane(name).style.zIndex = String(400 + (spec.order || 0));
+    }
+    return name;
+  }
 
   function pick(channel, props, fallback) {
     if (!channel) return fallback;
@@ -116,10 +127,24 @@ window.geoapp = (function () {
     }
   }
 
+  /* An inline polygon: a click first looks for a tiled feature drawn above it (a parcel
+   * inside a park), then opens the polygon's own popup. */
+  function bindArea(map, spec, featureLayer, feature) {
+    bindFeature(spec, featureLayer, feature.properties);
+    featureLayer.off("click", featureLayer._openPopup, featureLayer);
+    featureLayer.on("click", function (event) {
+      L.DomEvent.stop(event);
+      featureAt(map, event.latlng, spec.order || 0, function () {
+        featureLayer.openPopup(event.latlng);
+      });
+    });
+  }
+
   function pointMarker(spec, feature) {
     var props = feature.properties;
     var coords = feature.geometry.coordinates;
     var options = pathStyle(spec, props);
+    options.pane = spec.pane;
     options.radius = spec.style.radius;
     options.fill = true;
     options.fillOpacity = Math.max(spec.style.fillOpacity, 0.85);
@@ -216,7 +241,10 @@ window.geoapp = (function () {
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec, []);
     fetch(spec.urls.points)
-      .then(function (response) { return response.arrayBuffer(); })
+      .then(function (response) {
+        if (!response.ok) throw new Error("points " + response.status);
+        return response.arrayBuffer();
+      })
       .then(function (buffer) {
         group.setFeatures(decodePoints(spec, buffer));
         group.loaded = true;
@@ -256,7 +284,9 @@ window.geoapp = (function () {
     map.setView([lat, lon], Math.max(map.getZoom(), 16));
   }
 
-  /* Large polygon layers: Mapbox vector tiles drawn on canvas by Leaflet.VectorGrid. */
+  /* Large polygon layers: Mapbox vector tiles drawn on canvas by Leaflet.VectorGrid.
+   * Only the topmost canvas would receive clicks, so tiles are not interactive: a click on the
+   * map asks the server which feature of each tiled layer lies there, topmost layer first. */
   function tileLayer(map, spec) {
     var styles = {};
     styles[spec.id] = function (props) {
@@ -267,20 +297,55 @@ window.geoapp = (function () {
     var lyr = L.vectorGrid.protobuf(spec.urls.tiles, {
       rendererFactory: L.canvas.tile,
       vectorTileLayerStyles: styles,
-      interactive: true,
+      interactive: false,
       maxNativeZoom: 22,
       maxZoom: 22,
-      minZoom: spec.minZoom,
-      getFeatureId: function (feature) { feature.properties.__id = feature.id; return feature.id; },
+      pane: spec.pane,
     });
-    lyr.on("click", function (event) {
-      openFetched(map, spec, event.layer.properties.__id, event.latlng);
-    });
+    tiledSpecs.push(spec);
+    tiledSpecs.sort(function (a, b) { return (b.order || 0) - (a.order || 0); });
+    if (!map.geoappTileClicks) {
+      map.geoappTileClicks = true;
+      map.on("click", function (event) { featureAt(map, event.latlng, -Infinity, null); });
+    }
     return lyr;
+  }
+
+  /* The first feature under a click among the visible tiled layers drawn above ``minOrder``
+   * (3 pixels of tolerance); ``fallback`` runs when there is none. */
+  function featureAt(map, latlng, minOrder, fallback) {
+    var above = tiledSpecs.filter(function (spec) {
+      return (spec.order || 0) > minOrder && map.hasLayer(registry[spec.id]);
+    });
+    tryLayers(map, latlng, above, 0, fallback);
+  }
+
+  function tryLayers(map, latlng, candidates, index, fallback) {
+    var spec = candidates[index];
+    if (!spec) { if (fallback) fallback(); return; }
+    var p = map.latLngToContainerPoint(latlng);
+    var sw = map.containerPointToLatLng([p.x - 3, p.y + 3]);
+    var ne = map.containerPointToLatLng([p.x + 3, p.y - 3]);
+    var bbox = [sw.lng, sw.lat, ne.lng, ne.lat].map(function (v) { return v.toFixed(7); });
+    var url = spec.urls.features + (spec.urls.features.indexOf("?") < 0 ? "?" : "&") +
+      "limit=1&bbox=" + bbox.join(",");
+    fetch(url)
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body || !body.features.length) {
+          tryLayers(map, latlng, candidates, index + 1, fallback);
+          return;
+        }
+        var feature = body.features[0];
+        var popup = L.popup().setLatLng(latlng).setContent(popupContent(spec, feature.properties));
+        popup.geoappRef = { layer: spec.id, id: feature.id };
+        popup.openOn(map);
+      });
   }
 
   function layer(map, spec, data) {
     var lyr;
+    spec.pane = paneFor(map, spec);
     if (spec.mode === "tiles") {
       lyr = tileLayer(map, spec);
     } else if (spec.mode === "points") {
@@ -289,11 +354,12 @@ window.geoapp = (function () {
       lyr = clusterLayer(map, spec, data.features);
     } else {
       lyr = L.geoJSON(data, {
+        pane: spec.pane,
         style: function (feature) { return pathStyle(spec, feature.properties); },
         pointToLayer: function (feature) { return pointMarker(spec, feature); },
         onEachFeature: function (feature, featureLayer) {
           featureLayer.geoappLayer = spec.id;
-          if (feature.geometry.type !== "Point") bindFeature(spec, featureLayer, feature.properties);
+          if (feature.geometry.type !== "Point") bindArea(map, spec, featureLayer, feature);
         },
       });
     }

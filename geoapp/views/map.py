@@ -64,11 +64,12 @@ def index():
 
 def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:
     """Where the browser fetches a layer's tiles, points and single features (same filter)."""
-    query = urlencode(list(flt.to_args().items(multi=True)))
+    query = urlencode(list(flt.for_layer(layer).to_args().items(multi=True)))
     suffix = f"?{query}" if query else ""
     root = request.script_root
     return {
         "tiles": f"{root}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf{suffix}",
         "points": url_for("api.points", layer_id=layer.id) + suffix,
         "feature": f"{root}/api/layers/{layer.id}/features/{{id}}",
+        "features": url_for("api.features", layer_id=layer.id) + suffix,
     }

@@ -1,0 +1,318 @@
+"""Feature query over the province parcels: geoapp's API vs pygeoapi vs pyogrio.
+
+    .venv/bin/python bench/query.py
+    BENCH_SMALL=1 .venv/bin/python bench/query.py
+
+The question an official asks: the parcels still available in one area, first page of 1000
+and how many match in all. The area is a bbox of 10 % × 10 % of the parcels' extent (1 % of
+its area) centred on the densest z14 tile, with ``land_state=available``. Three ways:
+
+- geoapp under gunicorn: ``/api/layers/parcels/features?bbox=…&land_state=available&limit=1000``
+  (one request: the page and ``numberMatched``);
+- pygeoapi (OGC API Features, SQLiteGPKG provider over the same file, gunicorn): the page
+  ``/collections/parcels/items?…&limit=1000`` does not carry numberMatched with this provider,
+  so the count is a second request with ``resulttype=hits``; both are timed;
+- pyogrio in-process: ``read_dataframe(bbox=…, where=…)``, count + first 1000 (no HTTP, no
+  JSON — the floor for reading the file with GDAL).
+
+p50/p95 over BENCH_QUERY_N requests each after warm-up (a slow baseline stops after
+BENCH_QUERY_BUDGET seconds with at least 5). Then the attribute filter alone on the parcels'
+``land_state``: text column vs categorical, as geoapp's FrameIndex keeps it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+import numpy as np
+import pyogrio
+import yaml
+from common import (
+    OUT,
+    PROVINCE_PARCELS,
+    PROVINCE_PROJECTS,
+    ROOT,
+    data_extent,
+    dataset,
+    densest_tile,
+    env_int,
+    feature_centers,
+    free_port,
+    geoapp_server,
+    goal,
+    gunicorn,
+    header,
+    load_note,
+    p50_p95,
+    ratio,
+    repeat,
+    table,
+    tile_center,
+    timed_get,
+    warm_workers,
+)
+
+N = env_int("BENCH_QUERY_N", 30, 10)
+BUDGET_S = env_int("BENCH_QUERY_BUDGET", 120, 20)
+LIMIT = 1000
+
+
+def query_bbox(data: Path) -> tuple[float, float, float, float]:
+    """10 % of the extent on each side (1 % of its area), around the densest z14 tile."""
+    minx, miny, maxx, maxy = data_extent(data)
+    w, h = (maxx - minx) / 10, (maxy - miny) / 10
+    lat, lon = tile_center(*densest_tile(feature_centers(data), 14)[:3])
+    x0 = min(max(lon - w / 2, minx), maxx - w)
+    y0 = min(max(lat - h / 2, miny), maxy - h)
+    return (round(x0, 6), round(y0, 6), round(x0 + w, 6), round(y0 + h, 6))
+
+
+def bbox_arg(bbox) -> str:
+    return ",".join(str(v) for v in bbox)
+
+
+def geoapp_figures(data: Path, bbox) -> dict:
+    path = "/api/layers/parcels/features?" + urlencode(
+        {"bbox": bbox_arg(bbox), "land_state": "available", "limit": LIMIT}
+    )
+    with geoapp_server(data) as server:
+        warm_workers(server.port, [path])
+        body = json.loads(timed_get(server.port, path)[1])
+        samples = repeat(lambda: timed_get(server.port, path), N, budget_s=BUDGET_S)
+    return {
+        "matched": body["numberMatched"],
+        "returned": body["numberReturned"],
+        "samples": samples,
+    }
+
+
+def pygeoapi_config(data: Path, port: int) -> tuple[Path, Path]:
+    """A pygeoapi config with one collection (SQLiteGPKG over the parcels) and its OpenAPI."""
+    folder = OUT / "pygeoapi"
+    folder.mkdir(parents=True, exist_ok=True)
+    minx, miny, maxx, maxy = data_extent(data)
+    config = {
+        "server": {
+            "bind": {"host": "127.0.0.1", "port": port},
+            "url": f"http://127.0.0.1:{port}",
+            "mimetype": "application/json; charset=UTF-8",
+            "encoding": "utf-8",
+            "language": "en-US",
+            "pretty_print": False,
+            "limits": {"default_items": 10, "max_items": 10_000},
+            "map": {"url": "http://127.0.0.1/none", "attribution": "none"},
+        },
+        "logging": {"level": "ERROR"},
+        "metadata": {
+            "identification": {
+                "title": "bench",
+                "description": "bench",
+                "keywords": ["bench"],
+                "terms_of_service": "none",
+                "url": "http://127.0.0.1",
+            },
+            "license": {"name": "MIT", "url": "http://127.0.0.1"},
+            "provider": {"name": "bench", "url": "http://127.0.0.1"},
+            "contact": {
+                key: "bench"
+                for key in (
+                    "name",
+                    "position",
+                    "address",
+                    "city",
+                    "stateorprovince",
+                    "postalcode",
+                    "country",
+                    "phone",
+                    "fax",
+                    "email",
+                    "url",
+                    "hours",
+                    "instructions",
+                    "role",
+                )
+            },
+        },
+        "resources": {
+            "parcels": {
+                "type": "collection",
+                "title": "parcels",
+                "description": "parcels",
+                "keywords": ["parcels"],
+                "extents": {"spatial": {"bbox": [minx, miny, maxx, maxy]}},
+                "providers": [
+                    {
+                        "type": "feature",
+                        "name": "SQLiteGPKG",
+                        "data": str(data),
+                        "id_field": "fid",
+                        "table": "parcels",
+                    }
+                ],
+            }
+        },
+    }
+    config_path, openapi_path = folder / "config.yml", folder / "openapi.yml"
+    config_path.write_text(yaml.safe_dump(config, allow_unicode=True))
+    subprocess.run(
+        [
+            sys.executable,
+            ROOT / "bench" / "pygeoapi_app.py",
+            "openapi",
+            "generate",
+            config_path,
+            "--output-file",
+            openapi_path,
+        ],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return config_path, openapi_path
+
+
+def pygeoapi_figures(data: Path, bbox) -> dict:
+    args = {"bbox": bbox_arg(bbox), "land_state": "available", "f": "json"}
+    page = "/collections/parcels/items?" + urlencode(args | {"limit": LIMIT})
+    hits = "/collections/parcels/items?" + urlencode(args | {"resulttype": "hits"})
+    port = free_port()
+    config, openapi = pygeoapi_config(data, port)
+    env = {"PYGEOAPI_CONFIG": str(config), "PYGEOAPI_OPENAPI": str(openapi)}
+    with gunicorn(
+        "pygeoapi_app:app",
+        env,
+        wait_path="/collections?f=json",
+        log="pygeoapi",
+        extra=["--pythonpath", str(ROOT / "bench"), "--timeout", "300"],
+        port=port,
+    ) as server:
+        body = json.loads(timed_get(server.port, page)[1])
+        matched = json.loads(timed_get(server.port, hits)[1])["numberMatched"]
+        page_ms = repeat(lambda: timed_get(server.port, page), N, 1, budget_s=BUDGET_S)
+        hits_ms = repeat(lambda: timed_get(server.port, hits), N, 1, budget_s=BUDGET_S)
+    return {"matched": matched, "returned": len(body["features"]), "page": page_ms, "hits": hits_ms}
+
+
+def pyogrio_figures(data: Path, bbox) -> dict:
+    found = {}
+
+    def run():
+        frame = pyogrio.read_dataframe(
+            data, layer="parcels", bbox=bbox, where="land_state = 'available'"
+        )
+        found.update(matched=len(frame), returned=len(frame.iloc[:LIMIT]))
+
+    samples = repeat(run, N, 1, budget_s=BUDGET_S)
+    return found | {"samples": samples}
+
+
+def attribute_filter(data: Path) -> list[list[str]]:
+    """``land_state == available`` on every parcel: text vs categorical (FrameIndex's way)."""
+    text = pyogrio.read_dataframe(
+        data, layer="parcels", columns=["land_state"], read_geometry=False
+    )["land_state"]
+    as_object = text.astype(object)
+    category = text.astype("category")
+
+    def by_codes():
+        good = np.flatnonzero(category.cat.categories.isin(["available"]))
+        return np.isin(category.cat.codes.to_numpy(), good)
+
+    cases = [
+        (f"text ({text.dtype})  isin", lambda: text.isin(["available"]).to_numpy()),
+        ("text (object)  isin", lambda: as_object.isin(["available"]).to_numpy()),
+        ("categorical  isin", lambda: category.isin(["available"]).to_numpy()),
+        ("categorical codes  np.isin (FrameIndex)", by_codes),
+    ]
+    expected = int(text.eq("available").sum())
+    rows, base = [], None
+    for name, fn in cases:
+        assert int(fn().sum()) == expected, name
+        p50, p95 = p50_p95(repeat(fn, 30, 3))
+        base = base or p50
+        rows.append([name, f"{p50:.2f}", f"{p95:.2f}", ratio(base, p50)])
+    return rows
+
+
+def main() -> None:
+    before = header(f"feature query over {PROVINCE_PARCELS:,} parcels")
+    data = dataset(PROVINCE_PARCELS, PROVINCE_PROJECTS)
+    bbox = query_bbox(data)
+    print(f"   bbox {bbox_arg(bbox)} (1 % of the extent), land_state=available, limit {LIMIT}")
+    started = time.perf_counter()
+    ours = geoapp_figures(data, bbox)
+    theirs = pygeoapi_figures(data, bbox)
+    gdal = pyogrio_figures(data, bbox)
+    g50, g95 = p50_p95(ours["samples"])
+    p50, p95 = p50_p95(theirs["page"])
+    h50, h95 = p50_p95(theirs["hits"])
+    o50, o95 = p50_p95(gdal["samples"])
+    rows = [
+        [
+            "geoapp API (page + numberMatched)",
+            ours["matched"],
+            ours["returned"],
+            len(ours["samples"]),
+            f"{g50:.1f}",
+            f"{g95:.1f}",
+            "1.0×",
+        ],
+        [
+            "pygeoapi page (limit 1000)",
+            "—",
+            theirs["returned"],
+            len(theirs["page"]),
+            f"{p50:.1f}",
+            f"{p95:.1f}",
+            ratio(p50, g50),
+        ],
+        [
+            "pygeoapi resulttype=hits",
+            theirs["matched"],
+            "—",
+            len(theirs["hits"]),
+            f"{h50:.1f}",
+            f"{h95:.1f}",
+            ratio(h50, g50),
+        ],
+        [
+            "pygeoapi page + hits",
+            theirs["matched"],
+            theirs["returned"],
+            "",
+            f"{p50 + h50:.1f}",
+            f"{p95 + h95:.1f}",
+            ratio(p50 + h50, g50),
+        ],
+        [
+            "pyogrio read_dataframe (in-process)",
+            gdal["matched"],
+            gdal["returned"],
+            len(gdal["samples"]),
+            f"{o50:.1f}",
+            f"{o95:.1f}",
+            ratio(o50, g50),
+        ],
+    ]
+    elapsed = time.perf_counter() - started
+    print(f"\nms per query (wall clock, loopback HTTP for the servers); {elapsed:.0f} s in all")
+    print(table(["way", "matched", "returned", "n", "p50 ms", "p95 ms", "/ geoapp p50"], rows))
+    if len({ours["matched"], theirs["matched"], gdal["matched"]}) != 1:
+        print("   WARNING: the three ways disagree on the number matched")
+    print(f"\nattribute filter alone, land_state == 'available' on {PROVINCE_PARCELS:,} rows (ms)")
+    print(table(["how", "p50 ms", "p95 ms", "speed-up"], attribute_filter(data)))
+    print("\ngoals:")
+    print(f"   {goal(g50 < 20)}: p50 < 20 ms (geoapp p50 {g50:.1f} ms)")
+    print(
+        f"   {goal((p50 + h50) / g50 >= 10)}: ≥10× faster than pygeoapi "
+        f"(page + count: {ratio(p50 + h50, g50)}; page alone: {ratio(p50, g50)})"
+    )
+    print(f"   {load_note(before)}")
+
+
+if __name__ == "__main__":
+    main()
