@@ -21,6 +21,7 @@ from shapely.geometry import box
 from geoapp.stores.base import Bound, Extent, Query
 
 MASK_CACHE_SIZE = 32
+POSITIONS_CACHE_SIZE = 16  # a page's count and rows ask for the same positions twice
 CATEGORY_MAX_SHARE = 0.05  # a text column becomes categorical when ≤ 5 % of values are distinct
 
 
@@ -32,6 +33,7 @@ class FrameIndex:
         self.bounds = shapely.bounds(self.frame.geometry.values)
         self.frame.sindex  # noqa: B018  build the STRtree now, not on the first request
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._positions: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
     def positions(self, query: Query) -> np.ndarray:
@@ -40,16 +42,46 @@ class FrameIndex:
         Areas (bbox, shape) go through the STRtree; attribute tests through a cached mask,
         so panning a map or paging through a bbox reuses the attribute work.
         """
+        key = (query.attribute_key(), query.bbox, query.shape.wkb if query.shape else None)
+        with self._lock:
+            if key in self._positions:
+                self._positions.move_to_end(key)
+                return self._positions[key]
+        found = self._find(query)
+        with self._lock:
+            self._positions[key] = found
+            if len(self._positions) > POSITIONS_CACHE_SIZE:
+                self._positions.popitem(last=False)
+        return found
+
+    def _find(self, query: Query) -> np.ndarray:
         mask = self._mask(query)
-        hits = None
-        for area in (box(*query.bbox) if query.bbox else None, query.shape):
-            if area is not None:
-                found = self.frame.sindex.query(area, predicate="intersects")
-                hits = found if hits is None else np.intersect1d(hits, found)
-        if hits is None:
+        areas = [a for a in (box(*query.bbox) if query.bbox else None, query.shape) if a]
+        if not areas:
             return np.flatnonzero(mask)
-        hits.sort()
-        return hits[mask[hits]]
+        hits = np.sort(self.frame.sindex.query(areas[0]))  # bounding boxes overlap
+        hits = hits[mask[hits]]
+        for area in areas:
+            hits = self._intersecting(hits, area)
+        return hits
+
+    def _intersecting(self, candidates: np.ndarray, area) -> np.ndarray:
+        """Candidates that really intersect ``area``; exact tests only where bounds can't tell.
+
+        A feature whose bounds lie inside a rectangle intersects it, so for a bbox only the
+        features across its edge are tested against their geometry.
+        """
+        b = self.bounds[candidates]
+        minx, miny, maxx, maxy = area.bounds
+        overlaps = (b[:, 0] <= maxx) & (b[:, 2] >= minx) & (b[:, 1] <= maxy) & (b[:, 3] >= miny)
+        candidates, b = candidates[overlaps], b[overlaps]
+        inside = np.zeros(len(candidates), dtype=bool)
+        if area.equals(box(minx, miny, maxx, maxy)):
+            inside = (b[:, 0] >= minx) & (b[:, 2] <= maxx) & (b[:, 1] >= miny) & (b[:, 3] <= maxy)
+        unsure = candidates[~inside]
+        shapely.prepare(area)
+        sure = shapely.intersects(area, self.frame.geometry.values[unsure])
+        return np.sort(np.concatenate([candidates[inside], unsure[sure]]))
 
     def take(self, positions: np.ndarray, columns: tuple[str, ...] | None) -> gpd.GeoDataFrame:
         geometry = self.frame.geometry.name

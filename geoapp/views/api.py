@@ -5,6 +5,7 @@ Bad parameters get HTTP 400 with an OGC-style exception body naming the paramete
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +19,7 @@ from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.query import MapFilter, parse_filter
-from geoapp.render import clean_for_map, layer_spec
+from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services
 from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
@@ -46,12 +47,14 @@ def features(layer_id: str):
     page = store.read(
         layer.table, replace(flt.query_for(layer, fields), offset=offset, limit=limit)
     )
-    body = clean_for_map(page, fields, gcj02=False)
-    body.update(numberMatched=extent.count, numberReturned=len(page))
+    extra = {"numberMatched": extent.count, "numberReturned": len(page)}
     if layer.summary:
         sums = store.read(layer.table, flt.query_for(layer, layer.summary))
-        body["sums"] = {name: float(sums[name].sum()) for name in layer.summary}
-    return jsonify(body)
+        extra["sums"] = {name: float(sums[name].sum()) for name in layer.summary}
+    features = features_json(page, fields, gcj02=False)
+    body = '{"type":"FeatureCollection","features":' + features + ","
+    body += json.dumps(extra, ensure_ascii=False)[1:]
+    return Response(body, mimetype="application/geo+json")
 
 
 @bp.get("/layers/<layer_id>/features/<fid>")
