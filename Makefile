@@ -14,8 +14,9 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 .PHONY: run test setup assets translations data browser gdal lint format check screenshot
 
 run: setup data
-	$(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) --worker-class gthread \
-		--bind $(HOST):$(PORT) --access-logfile - 'geoapp:create_app()'
+	GEOAPP_WARM_UP=1 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
+		--worker-class gthread --preload --bind $(HOST):$(PORT) --access-logfile - \
+		'geoapp:create_app()'
 
 test: setup browser gdal
 	$(BIN)/ruff check .

@@ -43,9 +43,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
     app.json.sort_keys = False  # keep declared field order; sorting big pages costs time
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
-    app.extensions["geoapp"] = Services(
-        config, GeoPackageStore(config.data), load_layers(config.layers_dir)
-    )
+    services = Services(config, GeoPackageStore(config.data), load_layers(config.layers_dir))
+    app.extensions["geoapp"] = services
+    if config.warm_up:
+        services.warm_up()
     init_i18n(app)
     register_handlers(app)
     register_filters(app)

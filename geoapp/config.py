@@ -42,6 +42,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOAPP_TIANDITU_KEY", "", "Tianditu 'tk' key, required when GEOAPP_BASEMAP=tianditu"),
     Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
+    Setting("GEOAPP_WARM_UP", "0", "1: load every table at start-up (with gunicorn --preload the "
+            "workers then share it)"),
 )
 
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
@@ -59,6 +61,7 @@ class Config:
     tianditu_key: str
     secret_key: str
     tile_cache_mb: int
+    warm_up: bool
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -72,6 +75,7 @@ class Config:
         values["data"] = Path(values["data"])
         values["layers_dir"] = Path(values["layers_dir"])
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
+        values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         config = cls(**values)
         config.validate()
         return config
@@ -94,3 +98,9 @@ def _whole_number(name: str, value: str) -> int:
     if not value.strip().isdigit():
         raise ConfigError(f"{name} must be a whole number, not {value!r}")
     return int(value)
+
+
+def _switch(name: str, value: str) -> bool:
+    if value not in ("0", "1"):
+        raise ConfigError(f"{name} must be 0 or 1, not {value!r}")
+    return value == "1"

@@ -28,6 +28,13 @@ class Services:
     _choices: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def warm_up(self) -> None:
+        """Load every layer's table now: before gunicorn forks (``--preload``), so that the
+        workers share one copy of the data instead of each reading its own."""
+        for layer in self.layers:
+            self.store.extent(layer.table)
+        self.areas()
+
     def layers_for(self, audience: str) -> list[LayerDef]:
         """Layers an audience may see: the public never gets an internal layer."""
         if audience == "internal":

@@ -237,9 +237,24 @@ window.geoapp = (function () {
     return features;
   }
 
-  /* Many points: fetched as 14 bytes each after the page is drawn, then clustered. */
+  /* Many points: fetched as 14 bytes each, then clustered. Decoding and clustering 100,000
+   * points holds the browser for about a second, so it waits until the tiled layers have
+   * drawn their first tiles (or 1.5 s), and the parcels appear first. */
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec, []);
+    var started = false;
+    function start() {
+      if (started) return;
+      started = true;
+      loadPoints(map, spec, group);
+    }
+    tiledSpecs.forEach(function (tiled) { registry[tiled.id].once("load", start); });
+    if (!tiledSpecs.length) start();
+    else window.setTimeout(start, 1500);
+    return group;
+  }
+
+  function loadPoints(map, spec, group) {
     fetch(spec.urls.points)
       .then(function (response) {
         if (!response.ok) throw new Error("points " + response.status);
@@ -250,7 +265,6 @@ window.geoapp = (function () {
         group.loaded = true;
         map.fire("geoapp:loaded", { id: spec.id });
       });
-    return group;
   }
 
   /* A popup at a place for a feature known only by id (tiles, or not drawn yet). */
