@@ -215,9 +215,13 @@ def gunicorn(
         logfile.close()
 
 
+GEOAPP_GUNICORN = ("--threads", "4", "--worker-class", "gthread", "--preload")  # as `make run`
+
+
 def geoapp_server(data: Path, **kwargs) -> contextlib.AbstractContextManager[Server]:
-    """geoapp under gunicorn, as in production, serving ``data``."""
-    return gunicorn("geoapp:create_app()", {"GEOAPP_DATA": str(data)}, log="geoapp", **kwargs)
+    """geoapp under gunicorn as `make run` starts it (preloaded data shared by the workers)."""
+    env = {"GEOAPP_DATA": str(data), "GEOAPP_WARM_UP": "1"}
+    return gunicorn("geoapp:create_app()", env, log="geoapp", extra=GEOAPP_GUNICORN, **kwargs)
 
 
 def wait_until_served(server: Server, path: str, timeout: float = 300) -> float:

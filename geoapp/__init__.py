@@ -41,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     app.config["SECRET_KEY"] = config.secret_key
     app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
+    app.config["MAX_CONTENT_LENGTH"] = config.max_upload_mb * 1024 * 1024  # 413 beyond
     app.json.sort_keys = False  # keep declared field order; sorting big pages costs time
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
     services = Services(config, GeoPackageStore(config.data), load_layers(config.layers_dir))
@@ -51,12 +52,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_handlers(app)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
-    from geoapp.views import OFFICIAL_AUDIENCE, api, export, map, ogc, tiles
+    from geoapp.views import OFFICIAL_AUDIENCE, api, export, imports, map, ogc, tiles
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
     app.register_blueprint(export.bp)
+    app.register_blueprint(imports.bp)
     app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))
     app.register_blueprint(ogc.make_blueprint("public_ogc", "/public/ogc", "public"))
     return app

@@ -99,3 +99,109 @@ def check() -> None:
         sys.exit(1)
     layers = app.extensions["geoapp"].layers
     click.echo(f"ok: {len(layers)} layers ({', '.join(lyr.id for lyr in layers)})")
+
+
+@main.group(name="import")
+def import_() -> None:
+    """Import a project sheet or parcels (dry run unless --apply)."""
+
+
+def _report(prepared, locale: str) -> None:
+    for problem in prepared.problems:
+        mark = "✗" if problem.severity == "error" else "!"
+        click.echo(f"{mark} {problem.describe(locale)}")
+    click.echo(
+        f"{prepared.source}: {prepared.read} read, {len(prepared.frame)} valid "
+        f"({prepared.added} new, {prepared.updated} updated), {len(prepared.errors)} errors, "
+        f"{len(prepared.warnings)} warnings"
+    )
+
+
+def _finish(store, prepared, apply_it: bool, only_valid: bool, locale: str) -> None:
+    from geoapp.imports.service import ImportRefused, apply
+
+    _report(prepared, locale)
+    if not apply_it:
+        click.echo("dry run: nothing written (add --apply)")
+        return
+    try:
+        apply(store, prepared, only_valid=only_valid)
+    except ImportRefused:
+        click.echo("refused: the file has errors; fix them or add --only-valid", err=True)
+        sys.exit(1)
+    click.echo(f"written to {store.path}")
+
+
+def _services():
+    from geoapp.layers import load_layers
+    from geoapp.stores import GeoPackageStore
+
+    config = Config.load()
+    return GeoPackageStore(config.data), load_layers(config.layers_dir), config
+
+
+@import_.command("projects")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--sheet", default=None, help="Sheet name (default: the first).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the rows (default: dry run).")
+@click.option("--only-valid", is_flag=True, help="Write the valid rows of a file with errors.")
+@click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
+def import_projects(
+    path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str
+) -> None:
+    """A key-project sheet (XLSX or CSV, Chinese or English headers)."""
+    from geoapp.imports.problems import FileRefused
+    from geoapp.imports.service import prepare_projects
+
+    store, layers, _config = _services()
+    try:
+        prepared = prepare_projects(store, layers, path, sheet=sheet, locale=locale)
+    except FileRefused as refused:
+        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
+        sys.exit(1)
+    _finish(store, prepared, apply_it, only_valid, locale)
+
+
+@import_.command("parcels")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--land-state", default="available", help="State of the imported parcels.")
+@click.option("--county", default=None, help="Admin code, for GK coordinates without zone.")
+@click.option("--crs", "source_crs", default=None, help="CRS of a file that has none (EPSG).")
+@click.option("--gcj02", is_flag=True, help="Coordinates copied from AMap/Tencent (GCJ-02).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the parcels (default: dry run).")
+@click.option("--only-valid", is_flag=True, help="Write the valid parcels of a file with errors.")
+@click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
+def import_parcels(
+    path: Path,
+    land_state: str,
+    county: str | None,
+    source_crs: str | None,
+    gcj02: bool,
+    apply_it: bool,
+    only_valid: bool,
+    locale: str,
+) -> None:
+    """A 界址点 coordinate file, Shapefile (ZIP), GeoPackage or KML of parcels."""
+    from geoapp.imports.problems import FileRefused
+    from geoapp.imports.service import prepare_parcels
+
+    store, layers, _config = _services()
+    try:
+        prepared = prepare_parcels(
+            store,
+            layers,
+            path,
+            land_state=land_state,
+            county=county,
+            source_crs=source_crs,
+            gcj02=gcj02,
+            locale=locale,
+        )
+    except FileRefused as refused:
+        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
+        sys.exit(1)
+    _finish(store, prepared, apply_it, only_valid, locale)
+
+
+if __name__ == "__main__":
+    main()

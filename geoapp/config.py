@@ -42,8 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOAPP_TIANDITU_KEY", "", "Tianditu 'tk' key, required when GEOAPP_BASEMAP=tianditu"),
     Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
-    Setting("GEOAPP_WARM_UP", "0", "1: load every table at start-up (with gunicorn --preload the "
-            "workers then share it)"),
+    Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
+    Setting(
+        "GEOAPP_WARM_UP",
+        "0",
+        "1: load every table at start-up (with gunicorn --preload the workers then share it)",
+    ),
 )
 
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
@@ -61,6 +65,7 @@ class Config:
     tianditu_key: str
     secret_key: str
     tile_cache_mb: int
+    max_upload_mb: int
     warm_up: bool
 
     @classmethod
@@ -76,6 +81,7 @@ class Config:
         values["layers_dir"] = Path(values["layers_dir"])
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
+        values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
         config = cls(**values)
         config.validate()
         return config

@@ -23,7 +23,8 @@ def handle_geoapp_error(error: GeoappError):
 
 
 def handle_http_error(error: HTTPException):
-    message = _("Page not found.") if error.code == 404 else (error.description or error.name)
+    messages = {404: _("Page not found."), 413: _("The file is larger than this server accepts.")}
+    message = messages.get(error.code) or error.description or error.name
     if _wants_json():
         return jsonify({"code": error.name, "description": message}), error.code
     return render_template("error.html", message=message, status=error.code), error.code

@@ -200,5 +200,7 @@ def _project(
         "leader": "李卫东" if pid == "A1" else "王建国",
         "unit": "工信局" if pid == "A1" else "发改局",
         "planned_end": date(2028, 6, 30),
+        "location": "陇县城关镇" if county == LONG else "临泽县",
+        "placement": "exact",
         "geometry": geometry,
     }

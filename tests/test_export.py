@@ -39,6 +39,8 @@ ALL_FIELDS = [
     "project_id",
     "name",
     "owner",
+    "location",
+    "placement",
     "county_code",
     "park_id",
     "status",

@@ -106,6 +106,8 @@ def _county_projects(
     add_warnings(rows, as_of)
     frame = pd.DataFrame(rows)
     frame["county_code"] = county.adcode
+    frame["location"] = names[county.adcode]
+    frame["placement"] = "exact"
     _place(frame, shapes[county.adcode], parcels[parcels["county_code"] == county.adcode], rng)
     _landmarks(frame, county.landmarks, shapes)
     return frame
@@ -138,6 +140,8 @@ def _huludao_projects(
         _place(part, shapes[adcode], parcels[parcels["county_code"] == adcode], rng)
         frame.loc[part.index, ["geometry", "park_id"]] = part[["geometry", "park_id"]]
     _landmarks(frame, places.HULUDAO_LANDMARKS, shapes)
+    frame["location"] = [names[c] for c in frame["county_code"]]
+    frame["placement"] = "exact"
     frame["project_id"] = [
         pid.replace("-211400-", f"-{c}-")
         for pid, c in zip(frame["project_id"], frame["county_code"], strict=True)

@@ -178,6 +178,8 @@ def _projects(counties: gpd.GeoDataFrame, count: int, rng: np.random.Generator):
             "warning": rng.choice(WARNINGS, count, p=WARNING_WEIGHTS),
             "warning_reason": "",
             "county_code": counties["adcode"].to_numpy()[owner],
+            "location": counties["name"].to_numpy()[owner],
+            "placement": "exact",
             "park_id": None,
         },
         geometry=geometry,

@@ -126,9 +126,12 @@ def _write_atomic(
 
 
 def _with_datetimes(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Columns of ``datetime.date`` objects become real date-time fields, not text."""
+    """Columns of ``datetime.date`` objects become real date-time fields, not text, and
+    categorical columns (from the in-memory index) are stored as plain text."""
     frame = frame.copy()
     for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
         values = frame[column].dropna()
         if (
             frame[column].dtype == object

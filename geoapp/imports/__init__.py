@@ -1,0 +1,1 @@
+"""Importing parcels and projects from survey coordinate files and GIS files."""

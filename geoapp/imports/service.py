@@ -1,0 +1,303 @@
+"""The one import path for the command line and the upload page: prepare, report, apply.
+
+``prepare_*`` reads and validates a file and places every row (nothing is written);
+``apply`` writes the valid rows into the store in one atomic step, updating rows whose code
+already exists instead of duplicating them. A file with errors is refused unless the user
+chooses to import only the valid rows; either way the store is never half-written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from geoapp.geo import area_mu
+from geoapp.imports.gis import read_gis
+from geoapp.imports.problems import Problem
+from geoapp.imports.projects import parse_projects
+from geoapp.imports.sheets import RawTable, read_table
+from geoapp.imports.survey import parse_survey
+from geoapp.layers import LayerDef
+from geoapp.progress import project_warning
+from geoapp.stores.base import Query, Store
+
+SURVEY_SUFFIXES = (".txt", ".csv", ".dat")
+INTERNAL = ("_row", "_approximate")
+
+
+@dataclass
+class Prepared:
+    """A validated file, ready to apply: its rows, problems and what applying would do."""
+
+    kind: str
+    layer: LayerDef
+    source: str
+    frame: gpd.GeoDataFrame
+    problems: list[Problem]
+    read: int
+    added: int = 0
+    updated: int = 0
+    applied: bool = False
+    rejected: list[int] = field(default_factory=list)
+    table: RawTable | None = None  # the sheet as read, for the report's marked cells
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+class ImportRefused(Exception):
+    """Applying was refused: the file has errors and the user did not ask for valid rows only."""
+
+
+def prepare_projects(
+    store: Store,
+    layers: list[LayerDef],
+    path: Path,
+    *,
+    sheet: str | None = None,
+    locale: str = "zh",
+    as_of: date | None = None,
+) -> Prepared:
+    """Read a project sheet, validate every cell, place every row, count adds and updates."""
+    layer = _layer(layers, "projects")
+    table = read_table(path, sheet, locale)
+    parsed = parse_projects(table, layer, locale)
+    problems = list(parsed.problems)
+    rows = [
+        r
+        for r in parsed.rows
+        if _place_row(r, _places(store, layers), problems, table.sheet, locale)
+    ]
+    frame = _project_frame(rows, layer, as_of or date.today())
+    frame = _in_their_counties(frame, _counties(store, layers), problems, table.sheet, locale)
+    rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
+    return _counted(
+        store,
+        Prepared(
+            "projects",
+            layer,
+            table.sheet,
+            frame,
+            problems,
+            parsed.read,
+            rejected=rejected,
+            table=table,
+        ),
+    )
+
+
+def prepare_parcels(
+    store: Store,
+    layers: list[LayerDef],
+    path: Path,
+    *,
+    land_state: str = "available",
+    county: str | None = None,
+    source_crs: object = None,
+    gcj02: bool = False,
+    locale: str = "zh",
+) -> Prepared:
+    """Read a 界址点 file or a GIS file of parcels and find each parcel's county and park."""
+    layer = _layer(layers, "parcels")
+    counties = _counties(store, layers)
+    if Path(path).suffix.lower() in SURVEY_SUFFIXES:
+        hint = counties.loc[county].representative_point().x if county in counties.index else None
+        frame, problems = parse_survey(path, hint_lon=hint, locale=locale)
+    else:
+        frame, problems = read_gis(path, source_crs=source_crs, gcj02=gcj02, locale=locale)
+    frame = frame.reset_index(drop=True)
+    if "parcel_id" not in frame.columns:
+        frame["parcel_id"] = [f"{Path(path).stem}-{i + 1:03d}" for i in range(len(frame))]
+    frame["parcel_id"] = frame["parcel_id"].astype(str)
+    frame["land_state"] = land_state
+    points = frame.geometry.representative_point()
+    frame["county_code"] = _containing(counties, points)
+    frame["park_id"] = _containing(_parks(store, layers), points)
+    frame["area_mu"] = area_mu(frame)
+    keep = [c for c in (*layer.fields, "geometry") if c in frame.columns]
+    prepared = Prepared("parcels", layer, Path(path).name, frame[keep], problems, len(frame))
+    return _counted(store, prepared)
+
+
+def apply(store: Store, prepared: Prepared, *, only_valid: bool = False) -> Prepared:
+    """Write the valid rows in one atomic step; refuse a file with errors unless asked."""
+    if prepared.errors and not only_valid:
+        raise ImportRefused(prepared.source)
+    table = prepared.layer.table
+    key = prepared.layer.id_field
+    existing = store.read(table)
+    kept = existing[~existing[key].astype(str).isin(set(prepared.frame[key].astype(str)))]
+    merged = pd.concat([kept.reset_index(drop=True), prepared.frame], ignore_index=True)
+    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=4326)
+    store.write({table: merged})
+    prepared.applied = True
+    return prepared
+
+
+def _layer(layers: list[LayerDef], table: str) -> LayerDef:
+    return next(lyr for lyr in layers if lyr.table == table)
+
+
+def _counted(store: Store, prepared: Prepared) -> Prepared:
+    key = prepared.layer.id_field
+    existing = set(store.read(prepared.layer.table, Query(columns=(key,)))[key].astype(str))
+    codes = prepared.frame[key].astype(str)
+    prepared.updated = int(codes.isin(existing).sum())
+    prepared.added = len(codes) - prepared.updated
+    return prepared
+
+
+def _area_layer(layers: list[LayerDef], kind: str) -> LayerDef | None:
+    return next((lyr for lyr in layers if lyr.area.get(kind) == lyr.id_field), None)
+
+
+def _counties(store: Store, layers: list[LayerDef]) -> gpd.GeoSeries:
+    """County (and district) shapes by admin code; city outlines are left out."""
+    source = _area_layer(layers, "county")
+    if source is None:
+        return gpd.GeoSeries([], crs=4326)
+    frame = store.read(source.table)
+    if "level" in frame.columns:
+        frame = frame[frame["level"].astype(str) != "city"]
+    return gpd.GeoSeries(frame.geometry.values, index=frame[source.id_field].astype(str), crs=4326)
+
+
+def _parks(store: Store, layers: list[LayerDef]) -> gpd.GeoSeries:
+    source = _area_layer(layers, "park")
+    if source is None:
+        return gpd.GeoSeries([], crs=4326)
+    frame = store.read(source.table)
+    return gpd.GeoSeries(frame.geometry.values, index=frame[source.id_field].astype(str), crs=4326)
+
+
+def _containing(areas: gpd.GeoSeries, points: gpd.GeoSeries) -> list[str | None]:
+    """The code of the area containing each point (None outside all of them)."""
+    found: list[str | None] = [None] * len(points)
+    if len(areas):
+        point_at, area_at = gpd.GeoSeries(areas.values).sindex.query(
+            points.values, predicate="within"
+        )
+        for p, a in zip(point_at, area_at, strict=True):
+            found[p] = str(areas.index[a])
+    return found
+
+
+def _places(store: Store, layers: list[LayerDef]) -> list[tuple[str, shapely.Point, str | None]]:
+    """Named places a 建设地点 text can mention: parks first (more precise), then counties."""
+    places = []
+    for kind in ("park", "county"):
+        source = _area_layer(layers, kind)
+        if source is None or not source.label_field:
+            continue
+        frame = store.read(source.table)
+        if kind == "county" and "level" in frame.columns:
+            frame = frame[frame["level"].astype(str) != "city"]
+        for name, geom in zip(frame[source.label_field], frame.geometry, strict=True):
+            places.append((str(name), geom.representative_point(), kind))
+    return sorted(places, key=lambda p: (p[2] != "park", -len(p[0])))
+
+
+def _place_row(row: dict, places: list, problems: list[Problem], sheet: str, locale: str) -> bool:
+    """Rows without coordinates go to the park or county their 建设地点 names; else refused."""
+    if row.get("geometry") is not None:
+        row["placement"] = "exact"
+        return True
+    text = str(row.get("location") or "") + str(row.get("name") or "")
+    for name, point, _kind in places:
+        if name and name in text:
+            row["geometry"], row["placement"] = point, "approximate"
+            problems.append(
+                Problem(
+                    sheet,
+                    row["_row"],
+                    None,
+                    _say(
+                        locale,
+                        f"没有经纬度，已按建设地点放在“{name}”，请在地图上核对",
+                        f"no coordinates: placed at “{name}” from the location; check it",
+                    ),
+                    "warning",
+                )
+            )
+            return True
+    problems.append(
+        Problem(
+            sheet,
+            row["_row"],
+            None,
+            _say(
+                locale,
+                "没有经纬度，建设地点中也找不到县区或园区名称，请填写经度、纬度",
+                "no coordinates, and the location names no county or park: add lon and lat",
+            ),
+        )
+    )
+    return False
+
+
+def _project_frame(rows: list[dict], layer: LayerDef, as_of: date) -> gpd.GeoDataFrame:
+    columns = [*layer.fields, "geometry", "_row"]
+    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
+    for row_index, row in frame.iterrows():
+        if not row.get("warning"):
+            colour, reason = project_warning(
+                _day(row["planned_start"]),
+                _day(row["actual_start"]),
+                row["annual_plan"],
+                row["completed"],
+                as_of,
+            )
+            frame.at[row_index, "warning"] = colour
+            frame.at[row_index, "warning_reason"] = reason
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
+
+
+def _day(value) -> date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def _in_their_counties(
+    frame: gpd.GeoDataFrame,
+    counties: gpd.GeoSeries,
+    problems: list[Problem],
+    sheet: str,
+    locale: str,
+) -> gpd.GeoDataFrame:
+    """Fill missing county codes from the point; refuse a point outside its stated county."""
+    found = _containing(counties, frame.geometry)
+    keep = []
+    for i, (stated, actual) in enumerate(zip(frame["county_code"], found, strict=True)):
+        row = int(frame["_row"].iloc[i])
+        if stated and stated in counties.index and stated != actual:
+            problems.append(
+                Problem(
+                    sheet,
+                    row,
+                    None,
+                    _say(
+                        locale,
+                        f"位置不在所填县区 {stated} 内",
+                        f"the point is outside county {stated}",
+                    ),
+                )
+            )
+            keep.append(False)
+            continue
+        if not stated:
+            frame.iat[i, frame.columns.get_loc("county_code")] = actual
+        keep.append(True)
+    return frame[keep].drop(columns=["_row"])
+
+
+def _say(locale: str, zh: str, en: str) -> str:
+    return en if locale == "en" else zh

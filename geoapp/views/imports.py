@@ -1,0 +1,158 @@
+"""数据导入: upload a project sheet or a parcel file, read the report, then apply it.
+
+The same code as ``geoapp import``: the upload is checked (size, type), prepared (a dry run
+that writes nothing), and kept under a random token so the user can apply it, or only its
+valid rows, after reading the report. The report can be downloaded as XLSX.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from geoapp.errors import BadRequest
+from geoapp.imports.problems import FileRefused
+from geoapp.imports.report import report_xlsx
+from geoapp.imports.service import (
+    ImportRefused,
+    Prepared,
+    apply,
+    prepare_parcels,
+    prepare_projects,
+)
+from geoapp.services import services
+
+bp = Blueprint("imports", __name__, url_prefix="/import")
+KINDS = {
+    "projects": (".xlsx", ".csv"),
+    "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz"),
+}
+
+
+def _uploads() -> Path:
+    folder = Path(
+        current_app.config.setdefault("GEOAPP_UPLOADS", tempfile.mkdtemp(prefix="geoapp-uploads-"))
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.get("")
+def form():
+    return _page()
+
+
+@bp.post("")
+def upload():
+    """Keep the file under a token and show what importing it would do (nothing written)."""
+    kind = request.form.get("kind", "projects")
+    if kind not in KINDS:
+        raise BadRequest(_("Unknown import kind “%(kind)s”.", kind=kind), param="kind")
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise BadRequest(_("Choose a file to import."), param="file")
+    suffix = Path(upload.filename).suffix.lower()
+    if suffix not in KINDS[kind]:
+        raise BadRequest(
+            _(
+                "“%(name)s” is not a %(types)s file.",
+                name=upload.filename,
+                types=" / ".join(KINDS[kind]),
+            ),
+            param="file",
+        )
+    token = secrets.token_hex(12)
+    folder = _uploads() / token
+    folder.mkdir()
+    path = folder / f"upload{suffix}"
+    upload.save(path)
+    county = request.form.get("county", "").strip()
+    if county and county not in services().areas().county_codes():
+        raise BadRequest(
+            _("Admin code “%(code)s” is not in this data.", code=county), param="county"
+        )
+    meta = "\n".join([kind, county, Path(upload.filename).name])
+    (folder / "kind").write_text(meta, encoding="utf-8")
+    return _show(token)
+
+
+@bp.get("/<token>")
+def show(token: str):
+    return _show(token)
+
+
+@bp.post("/<token>/apply")
+def apply_upload(token: str):
+    prepared, _name = _prepare(token)
+    try:
+        apply(services().store, prepared, only_valid=request.form.get("only_valid") == "1")
+    except ImportRefused:
+        return _show(
+            token,
+            refused=_(
+                "The file has errors: fix them and upload it again, or import only the valid rows."
+            ),
+            status=400,
+        )
+    shutil.rmtree(_folder(token), ignore_errors=True)
+    return _page(prepared=prepared, done=True)
+
+
+@bp.get("/<token>/report.xlsx")
+def report(token: str):
+    prepared, name = _prepare(token)
+    data = report_xlsx(prepared, str(get_locale()))
+    return send_file(
+        data,
+        as_attachment=True,
+        download_name=f"{Path(name).stem}_导入报告.xlsx",
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def _folder(token: str) -> Path:
+    if not token.isalnum() or len(token) != 24:
+        abort(404)
+    folder = _uploads() / token
+    if not folder.is_dir():
+        abort(404)
+    return folder
+
+
+def _prepare(token: str) -> tuple[Prepared, str]:
+    folder = _folder(token)
+    kind, county, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 2)
+    path = next(folder.glob("upload.*"))
+    svc, locale = services(), str(get_locale())
+    if kind == "projects":
+        return prepare_projects(svc.store, svc.layers, path, locale=locale), name
+    return prepare_parcels(svc.store, svc.layers, path, county=county or None, locale=locale), name
+
+
+def _show(token: str, refused: str | None = None, status: int = 200):
+    locale = str(get_locale())
+    try:
+        prepared, name = _prepare(token)
+    except FileRefused as error:
+        shutil.rmtree(_folder(token), ignore_errors=True)
+        return _page(prepared=None, token=None, refused=error.problem.describe(locale)), 400
+    return _page(prepared=prepared, token=token, name=name, refused=refused), status
+
+
+def _page(**values):
+    """The import page with what every state of it needs."""
+    svc = services()
+    return render_template(
+        "import.html",
+        locale=str(get_locale()),
+        kinds=KINDS,
+        max_mb=svc.config.max_upload_mb,
+        areas=svc.areas(),
+        **{"prepared": None, "token": None, "refused": None} | values,
+    )

@@ -1,0 +1,222 @@
+"""Importing end to end: dry run, report, apply (atomic, updates instead of duplicates), the
+command line and the upload page, on the tiny fixture."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from geoapp.cli import main
+from geoapp.config import PROJECT_ROOT
+from geoapp.imports.service import ImportRefused, apply, prepare_parcels
+from geoapp.layers import load_layers
+from geoapp.stores import GeoPackageStore
+from tests.fixtures import LONG
+
+LAYERS = load_layers(PROJECT_ROOT / "layers")
+TO_GK = Transformer.from_crs(4326, 4545, always_xy=True)  # CGCS2000 GK zone 36, no prefix
+
+
+def survey_text(name: str, corners: list[tuple[float, float]], close: bool = True) -> str:
+    """A 界址点 file (报部格式) for one parcel whose corners are given in lon/lat."""
+    points = [TO_GK.transform(lon, lat) for lon, lat in corners]
+    if close:
+        points.append(points[0])
+    lines = [
+        "[属性描述]",
+        "坐标系=2000国家大地坐标系",
+        "几度分带=3",
+        "投影类型=高斯克吕格",
+        "计量单位=米",
+        "[地块坐标]",
+        f"{len(points)},0.5,{name},{name},面,,工业用地,,@",
+    ]
+    lines += [f"J{i + 1},1,{y:.3f},{x:.3f}" for i, (x, y) in enumerate(points)]
+    return "\n".join(lines) + "\n"
+
+
+SQUARE = [(106.835, 34.870), (106.838, 34.870), (106.838, 34.873), (106.835, 34.873)]
+
+
+@pytest.fixture
+def survey(tmp_path) -> Path:
+    path = tmp_path / "新地块.txt"
+    path.write_text(survey_text("XD-01", SQUARE), encoding="gb18030")
+    return path
+
+
+def test_parcel_lands_in_its_park_and_county(gpkg, survey):
+    store = GeoPackageStore(gpkg)
+    before = gpkg.read_bytes()
+    prepared = prepare_parcels(store, LAYERS, survey, land_state="standard_land", county=LONG)
+    assert prepared.errors == []
+    row = prepared.frame.iloc[0]
+    assert (row["parcel_id"], row["park_id"], row["county_code"]) == ("XD-01", "P1", LONG)
+    assert row["land_state"] == "standard_land"
+    assert 130 < row["area_mu"] < 145  # 0.003° × 0.003° at 34.87° N ≈ 274 m × 333 m
+    assert (prepared.added, prepared.updated) == (1, 0)
+    assert gpkg.read_bytes() == before  # preparing is a dry run
+
+
+def test_applying_twice_updates_instead_of_duplicating(gpkg, survey):
+    store = GeoPackageStore(gpkg)
+    apply(store, prepare_parcels(store, LAYERS, survey, county=LONG))
+    assert len(store.read("parcels")) == 5
+    again = prepare_parcels(store, LAYERS, survey, land_state="reserved", county=LONG)
+    assert (again.added, again.updated) == (0, 1)
+    apply(store, again)
+    parcels = store.read("parcels").set_index("parcel_id")
+    assert len(parcels) == 5 and parcels.loc["XD-01", "land_state"] == "reserved"
+
+
+def test_a_file_with_errors_is_refused_whole(gpkg, tmp_path):
+    path = tmp_path / "open.txt"
+    path.write_text(survey_text("XD-02", SQUARE, close=False), encoding="utf-8")
+    store = GeoPackageStore(gpkg)
+    before = gpkg.read_bytes()
+    prepared = prepare_parcels(store, LAYERS, path, county=LONG)
+    assert prepared.errors and prepared.errors[0].row is not None
+    with pytest.raises(ImportRefused):
+        apply(store, prepared)
+    assert gpkg.read_bytes() == before
+
+
+def test_command_line_dry_run_then_apply(gpkg, survey, monkeypatch):
+    monkeypatch.setenv("GEOAPP_DATA", str(gpkg))
+    before = gpkg.read_bytes()
+    dry = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG])
+    assert dry.exit_code == 0, dry.output
+    assert "1 valid (1 new, 0 updated)" in dry.output and "dry run" in dry.output
+    assert gpkg.read_bytes() == before
+    done = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG, "--apply"])
+    assert done.exit_code == 0, done.output
+    assert len(GeoPackageStore(gpkg).read("parcels")) == 5
+
+
+def test_command_line_refuses_a_corrupt_file(gpkg, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOAPP_DATA", str(gpkg))
+    bad = tmp_path / "bad.gpkg"
+    bad.write_bytes(b"\x00garbage" * 100)
+    result = CliRunner().invoke(main, ["import", "parcels", str(bad), "--apply"])
+    assert result.exit_code == 1 and "✗" in result.output
+
+
+def test_upload_page_reports_then_applies(client, gpkg, survey):
+    page = client.get("/import")
+    assert page.status_code == 200 and "数据导入" in page.get_data(as_text=True)
+    response = client.post(
+        "/import",
+        data={
+            "kind": "parcels",
+            "county": LONG,
+            "file": (io.BytesIO(survey.read_bytes()), "新地块.txt"),
+        },
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'data-figure="valid">1<' in html
+    token = re.search(r"/import/([0-9a-f]{24})/apply", html).group(1)
+    done = client.post(f"/import/{token}/apply")
+    assert done.status_code == 200 and "新增 1 条" in done.get_data(as_text=True)
+    assert len(GeoPackageStore(gpkg).read("parcels")) == 5
+
+
+def test_upload_of_an_open_ring_shows_the_report_and_its_download(client, tmp_path):
+    content = survey_text("XD-03", SQUARE, close=False).encode("utf-8")
+    response = client.post(
+        "/import",
+        data={"kind": "parcels", "county": LONG, "file": (io.BytesIO(content), "open.txt")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert 'class="error"' in html
+    token = re.search(r"/import/([0-9a-f]{24})/report", html).group(1)
+    report = client.get(f"/import/{token}/report.xlsx")
+    assert report.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(report.data))
+    rows = list(book.worksheets[0].iter_rows(values_only=True))
+    assert rows[0] == ("级别", "工作表", "行", "列", "原因") and rows[1][0] == "错误"
+
+
+@pytest.mark.parametrize(
+    ("kind", "name"), [("parcels", "x.exe"), ("projects", "x.txt"), ("nothing", "x.csv")]
+)
+def test_upload_refuses_wrong_types(client, kind, name):
+    response = client.post(
+        "/import",
+        data={"kind": kind, "file": (io.BytesIO(b"x"), name)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+
+
+def test_upload_size_is_limited(gpkg):
+    from geoapp import create_app
+
+    client = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_MAX_UPLOAD_MB": "1"}).test_client()
+    big = io.BytesIO(b"0" * (1024 * 1024 + 10))
+    response = client.post(
+        "/import",
+        data={"kind": "projects", "file": (big, "big.csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+
+
+def test_unknown_upload_token_is_404(client):
+    assert client.get("/import/" + "a" * 24).status_code == 404
+    assert client.get("/import/../etc").status_code == 404
+
+
+def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
+    """A process killed in the middle of an import: the GeoPackage is byte for byte the same."""
+    survey = tmp_path / "many.txt"
+    lines = ["[地块坐标]"]
+    for n in range(3000):
+        dx = (n % 60) * 0.0004
+        dy = (n // 60) * 0.0004
+        corners = [
+            (106.71 + dx, 34.81 + dy),
+            (106.7103 + dx, 34.81 + dy),
+            (106.7103 + dx, 34.8103 + dy),
+            (106.71 + dx, 34.8103 + dy),
+        ]
+        body = survey_text(f"K{n}", corners).split("[地块坐标]\n")[1]
+        lines.append(body.rstrip("\n"))
+    survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    before = gpkg.read_bytes()
+    env = {"GEOAPP_DATA": str(gpkg), "PATH": "/usr/bin:/bin"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "geoapp.cli",
+            "import",
+            "parcels",
+            str(survey),
+            "--county",
+            LONG,
+            "--apply",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        proc.wait(timeout=1.5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode != 0, "the import finished before it could be killed"
+    assert gpkg.read_bytes() == before
+    assert [p.name for p in gpkg.parent.iterdir() if p.suffix == ".gpkg"] == [gpkg.name] or all(
+        not p.name.startswith(".") for p in gpkg.parent.iterdir()
+    )
