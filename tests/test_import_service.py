@@ -220,3 +220,161 @@ def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
     assert [p.name for p in gpkg.parent.iterdir() if p.suffix == ".gpkg"] == [gpkg.name] or all(
         not p.name.startswith(".") for p in gpkg.parent.iterdir()
     )
+
+
+def project_sheet(path: Path) -> Path:
+    """This month's sheet as officials send it: a title row, Chinese headers, 亿元, 2026年3月."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "项目"
+    sheet.append(["2026年重点项目调度表"])
+    sheet.append(
+        [
+            "项目代码",
+            "项目名称",
+            "建设单位",
+            "建设地点",
+            "项目类别",
+            "级别",
+            "建设性质",
+            "建设阶段",
+            "总投资（亿元）",
+            "年度计划投资（万元）",
+            "计划开工时间",
+            "经度",
+            "纬度",
+        ]
+    )
+    sheet.append(
+        [
+            "N1",
+            "新材料项目",
+            "甲公司",
+            "陇县",
+            "产业",
+            "县级",
+            "新建",
+            "在建",
+            1.5,
+            3000,
+            "2026年3月",
+            106.8,
+            34.9,
+        ]
+    )
+    sheet.append(
+        [
+            "N2",
+            "食品项目",
+            "乙公司",
+            "陇县苏陕工业园",
+            "产业",
+            "市级",
+            "新建",
+            "前期推进",
+            0.8,
+            2000,
+            "2026-05-01",
+            None,
+            None,
+        ]
+    )
+    sheet.append(
+        [
+            "N3",
+            "坏项目",
+            "丙公司",
+            "陇县",
+            "产业",
+            "县级",
+            "新建",
+            "飞行中",
+            1,
+            100,
+            "2026-13-01",
+            None,
+            None,
+        ]
+    )
+    sheet.append(
+        [
+            "A1",
+            "陇县乳制品项目（更新）",
+            "某某",
+            "陇县",
+            "产业",
+            "省级",
+            "新建",
+            "竣工",
+            0.2,
+            500,
+            "2026-03-01",
+            106.805,
+            34.855,
+        ]
+    )
+    sheet.append(
+        [
+            "N4",
+            "另一项目",
+            "丁公司",
+            "陇县",
+            "产业",
+            "县级",
+            "新建",
+            "在建",
+            1,
+            100,
+            "2026-03-01",
+            106.9,
+            34.9,
+        ]
+    )
+    book.save(path)
+    return path
+
+
+def test_project_sheet_dry_run_reports_each_problem(gpkg, tmp_path):
+    from geoapp.imports.service import prepare_projects
+
+    store = GeoPackageStore(gpkg)
+    prepared = prepare_projects(store, LAYERS, project_sheet(tmp_path / "m.xlsx"))
+    places = {(p.row, p.column) for p in prepared.errors}
+    assert (5, "建设阶段") in places and (5, "计划开工时间") in places
+    frame = prepared.frame.set_index("project_id")
+    assert sorted(frame.index) == ["A1", "N1", "N2", "N4"]
+    assert frame.loc["N1", "total_investment"] == 15000  # 1.5 亿元 = 15,000 万元
+    assert str(frame.loc["N1", "planned_start"])[:10] == "2026-03-01"  # 2026年3月
+    assert frame.loc["N2", "placement"] == "approximate"  # placed at 苏陕工业园 (P1)
+    assert frame.loc["N2"].geometry.within(store.read("parks").iloc[0].geometry)
+    assert (prepared.added, prepared.updated) == (3, 1)
+
+
+def test_project_sheet_applies_valid_rows_and_updates_by_code(gpkg, tmp_path):
+    from geoapp.imports.service import prepare_projects
+
+    store = GeoPackageStore(gpkg)
+    sheet = project_sheet(tmp_path / "m.xlsx")
+    with pytest.raises(ImportRefused):
+        apply(store, prepare_projects(store, LAYERS, sheet))
+    apply(store, prepare_projects(store, LAYERS, sheet), only_valid=True)
+    projects = store.read("projects").set_index("project_id")
+    assert len(projects) == 5 + 3
+    assert projects.loc["A1", "name"] == "陇县乳制品项目（更新）"
+    again = prepare_projects(store, LAYERS, sheet)
+    assert (again.added, again.updated) == (0, 4)
+    apply(store, again, only_valid=True)
+    assert len(store.read("projects")) == 8
+
+
+def test_point_outside_its_stated_county_is_refused(gpkg, tmp_path):
+    from geoapp.imports.service import prepare_projects
+
+    path = tmp_path / "c.csv"
+    path.write_text(
+        "项目代码,项目名称,建设阶段,行政区划代码,经度,纬度\nX1,错位项目,在建,620723,106.9,34.9\n",
+        encoding="utf-8-sig",
+    )
+    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path)
+    assert [p.row for p in prepared.errors] == [2]
+    assert "620723" in prepared.errors[0].reason and prepared.frame.empty

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 
@@ -296,7 +297,7 @@ def _in_their_counties(
         if not stated:
             frame.iat[i, frame.columns.get_loc("county_code")] = actual
         keep.append(True)
-    return frame[keep].drop(columns=["_row"])
+    return frame.loc[np.array(keep, dtype=bool)].drop(columns=["_row"])
 
 
 def _say(locale: str, zh: str, en: str) -> str:
