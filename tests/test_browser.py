@@ -718,3 +718,47 @@ def test_scale_filter_keeps_other_layers(scale_tab, scale):
     open_park(tab, scale, painted=False)
     assert set(tab.statuses("/tiles/parcels/")) == {200}
     assert tab.errors == []
+
+
+# ---------------------------------------------------------------- importing
+
+
+def test_upload_page_reports_errors_then_imports(context, tmp_path):
+    """A planner uploads a 界址点 file with an open ring, reads the report, fixes the file,
+    uploads it again and applies it; the new parcel is then on the map."""
+    from tests.test_import_service import SQUARE, survey_text
+
+    path = tmp_path / "own.gpkg"
+    GeoPackageStore.create(path, tiny_frames())
+    broken, fixed = tmp_path / "新地块.txt", tmp_path / "新地块2.txt"
+    broken.write_text(survey_text("XD-09", SQUARE, close=False), encoding="gb18030")
+    fixed.write_text(survey_text("XD-09", SQUARE), encoding="gb18030")
+    with serve(path) as url:
+        tab = watch(context.new_page(), url)
+        tab.page.goto(url + "/import")
+        tab.page.get_by_label("地块（界址点坐标文件、Shapefile 压缩包、GeoPackage、KML）").check()
+        tab.page.select_option("select[name=county]", LONG)
+        tab.page.set_input_files("input[type=file]", str(broken))
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="检查文件").click()
+        report = tab.page.locator("table.report")
+        assert report.is_visible()
+        first = report.locator("tbody tr.error").first
+        assert "错误" in first.inner_text() and re.search(r"\b\d+\b", first.inner_text())
+        assert tab.page.get_by_role(
+            "link", name="下载检查报告（Excel，问题单元格已标出）"
+        ).is_visible()
+        assert tab.page.get_by_role("button", name="只导入正确的 0 行").is_disabled()
+
+        tab.page.get_by_role("link", name="上传其他文件").click()
+        tab.page.get_by_label("地块（界址点坐标文件、Shapefile 压缩包、GeoPackage、KML）").check()
+        tab.page.select_option("select[name=county]", LONG)
+        tab.page.set_input_files("input[type=file]", str(fixed))
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="检查文件").click()
+        assert tab.page.locator("[data-figure=added]").inner_text().startswith("1 /")
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="确认导入").click()
+        assert "已导入：新增 1 条" in tab.page.locator("[role=status]").inner_text()
+        assert len(GeoPackageStore(path).read("parcels")) == 5
+        assert tab.external == [] and tab.errors == []

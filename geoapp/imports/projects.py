@@ -153,7 +153,10 @@ def parse_projects(
             if value is not None and type(value) is str and value in BLANKS:
                 value = None
             if value is None:
-                if is_required and (number, header) not in failed_cells:
+                if (number, header) in failed_cells:  # a formula without a value: reported
+                    if target is not None:
+                        target[i] = math.nan
+                elif is_required:
                     error(number, header, "required", column=header)
                     bad[i] = 1
                 elif target is None:
@@ -167,6 +170,8 @@ def parse_projects(
                 params.setdefault("column", header)
                 error(number, header, exc.key, **params)
                 bad[i] = 1
+                if target is not None:
+                    target[i] = math.nan  # reported already: no "half a coordinate" warning
                 continue
             if target is None:
                 typed[i][name] = result
@@ -466,6 +471,7 @@ def _to_coordinate(value: Cell) -> float:
                 raise _Invalid("coord_invalid") from None
             degrees, minutes, seconds, side = found.groups()
             number = float(degrees) + float(minutes or 0) / 60 + float(seconds or 0) / 3600
+            number = round(number, 9)  # 106°51′18″ is 106.855, not 106.85499999999999
             if side and side.upper() in ("W", "S", "西", "南"):
                 number = -number
     else:
@@ -531,6 +537,8 @@ def _geometries(
     for i, (number, _) in enumerate(rows):
         lon, lat = lons[i], lats[i]
         if i in skip or (lon is None and lat is None):
+            continue
+        if (lon is not None and math.isnan(lon)) or (lat is not None and math.isnan(lat)):
             continue
         if lon is None or lat is None:
             present, missing = (lon_header, lat_header) if lat is None else (lat_header, lon_header)

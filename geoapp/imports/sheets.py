@@ -326,9 +326,9 @@ class _Reading:
                 self.warn(number, text, "unknown_column", column=text)
         return columns
 
-    def warn(self, row: int | None, column: str | None, key: str, **params: object) -> None:
+    def warn(self, row: int | None, header: str | None, key: str, /, **params: object) -> None:
         reason = message(key, self.locale, **params)
-        self.problems.append(Problem(self.sheet, row, column, reason, "warning"))
+        self.problems.append(Problem(self.sheet, row, header, reason, "warning"))
 
     def unnamed(self, number: int, texts: list[str], with_data: set[int]) -> None:
         for index in sorted(with_data):
@@ -380,9 +380,8 @@ def _rows_to_dicts(
     Blank rows are left out, except those in ``keep`` (a formula without a value)."""
     keep = keep or set()
     columns = reading.columns(header_row, header_texts)
-    named = {index for index, _ in columns}
     width = len(header_texts)
-    pending = {i for i in range(width) if i not in named}
+    pending = {i for i in range(width) if not header_texts[i]}
     unnamed: set[int] = set()
     rows: list[tuple[int, dict[str, Cell]]] = []
     for number, values in data:

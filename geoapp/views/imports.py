@@ -70,7 +70,8 @@ def upload():
     token = secrets.token_hex(12)
     folder = _uploads() / token
     folder.mkdir()
-    path = folder / f"upload{suffix}"
+    path = folder / "file" / _safe_name(upload.filename, suffix)
+    path.parent.mkdir()
     upload.save(path)
     county = request.form.get("county", "").strip()
     if county and county not in services().areas().county_codes():
@@ -116,6 +117,12 @@ def report(token: str):
     )
 
 
+def _safe_name(filename: str, suffix: str) -> str:
+    """The uploaded file's own name (reports name it), without any folder part."""
+    name = Path(filename.replace("\\", "/")).name.strip()
+    return name if name and not name.startswith(".") else f"upload{suffix}"
+
+
 def _folder(token: str) -> Path:
     if not token.isalnum() or len(token) != 24:
         abort(404)
@@ -128,7 +135,7 @@ def _folder(token: str) -> Path:
 def _prepare(token: str) -> tuple[Prepared, str]:
     folder = _folder(token)
     kind, county, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 2)
-    path = next(folder.glob("upload.*"))
+    path = next((folder / "file").iterdir())
     svc, locale = services(), str(get_locale())
     if kind == "projects":
         return prepare_projects(svc.store, svc.layers, path, locale=locale), name
