@@ -12,8 +12,8 @@ navigation start) at the first frame painted after
 - naive folium: its inline script has run (``folium.GeoJson(gdf)`` for parcels, one
   ``folium.CircleMarker`` per project — what a folium tutorial does), which draws everything.
 
-geoapp's page has no view parameter, so an init script turns its ``fitBounds`` into
-``setView(target)`` — as if the user had opened a link to that view. JS heap is CDP
+geoapp is opened on a shared link to that view (``/?view=13/lat/lon``); the init script that
+would turn a ``fitBounds`` into ``setView(target)`` then has nothing to do. JS heap is CDP
 ``Runtime.getHeapUsage`` after a forced GC (what the page keeps). Every request that leaves
 the machine is blocked (and counted): both pages must work offline. "parcel tiles fetched"
 counts the first visit's parcel tile requests, and those not at the view's zoom (wasted work).
@@ -276,7 +276,8 @@ def summary(results: list[dict]) -> dict:
 def geoapp_runs(browser, data: Path, view) -> dict:
     with geoapp_server(data) as server:
         warm_workers(server.port, ["/", "/api/layers/projects/points.bin"])
-        return summary(runs(browser, server.base + "/", view, RUNS))
+        link = f"/?view={view[2]}/{view[0]:.5f}/{view[1]:.5f}"  # a shared link to this view
+        return summary(runs(browser, server.base + link, view, RUNS))
 
 
 def naive_runs(browser, data: Path, view) -> dict:

@@ -290,6 +290,21 @@ def _checked_shapes(args: MultiDict, errors: list[BadRequest]) -> dict:
     return shapes
 
 
+def whole_number(name: str, raw: str, low: int, high: int) -> int:
+    """A paging or count parameter: digits only, within [low, high]."""
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadRequest(
+            _(
+                "%(name)s must be a whole number from %(low)s to %(high)s.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+            param=name,
+        )
+    return int(raw)
+
+
 def parse_bbox(raw: str) -> BaseGeometry:
     """``minLon,minLat,maxLon,maxLat`` in degrees."""
     return box(*bbox_values(raw))

@@ -18,7 +18,7 @@ from geoapp.basemaps import shifts_to_gcj02
 from geoapp.coords import geometries_wgs84_to_gcj02
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
-from geoapp.query import MapFilter, parse_filter
+from geoapp.query import MapFilter, parse_filter, whole_number
 from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -39,8 +39,8 @@ def layers():
 def features(layer_id: str):
     """A page of features (``limit``, ``offset``) matching the filter, with the total."""
     layer, flt = _layer_and_filter(layer_id, PAGE_PARAMS)
-    limit = _bounded("limit", request.args.get("limit", "1000"), 1, MAX_LIMIT)
-    offset = _bounded("offset", request.args.get("offset", "0"), 0, 10**9)
+    limit = whole_number("limit", request.args.get("limit", "1000"), 1, MAX_LIMIT)
+    offset = whole_number("offset", request.args.get("offset", "0"), 0, 10**9)
     store = services().store
     fields = layer.wire_fields(OFFICIAL_AUDIENCE)
     extent = store.extent(layer.table, flt.query_for(layer))
@@ -124,17 +124,3 @@ def _layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, 
     if errors:
         raise errors[0]
     return layer, flt
-
-
-def _bounded(name: str, raw: str, low: int, high: int) -> int:
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(
-            _(
-                "%(name)s must be a whole number from %(low)s to %(high)s.",
-                name=name,
-                low=low,
-                high=high,
-            ),
-            param=name,
-        )
-    return int(raw)

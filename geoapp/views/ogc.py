@@ -32,7 +32,7 @@ from geoapp.ogc import (
     queryables,
     queryables_doc,
 )
-from geoapp.query import parse_filter
+from geoapp.query import parse_filter, whole_number
 from geoapp.render import clean_for_map
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -141,8 +141,8 @@ def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
     args = request.args
     fields = _selected_properties(layer, audience, args.get("properties"))
     query = replace(_items_query(layer, audience), columns=tuple(fields))
-    limit = _whole("limit", args.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
-    offset = _whole("offset", args.get("offset", "0"), 0, 10**9)
+    limit = whole_number("limit", args.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
+    offset = whole_number("offset", args.get("offset", "0"), 0, 10**9)
     order = _sortby(layer, audience, args.get("sortby"))
     store = svc.store
     matched = store.extent(layer.table, query).count
@@ -301,20 +301,6 @@ def _features(frame, fields: list[str]) -> list[dict]:
     for feature, fid in zip(features, frame.index, strict=True):
         feature["id"] = int(fid)
     return features
-
-
-def _whole(name: str, raw: str, low: int, high: int) -> int:
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise BadRequest(
-            _(
-                "%(name)s must be a whole number from %(low)s to %(high)s.",
-                name=name,
-                low=low,
-                high=high,
-            ),
-            param=name,
-        )
-    return int(raw)
 
 
 def _wants_html() -> bool:
