@@ -74,11 +74,8 @@ def prepare_projects(
     table = read_table(path, sheet, locale)
     parsed = parse_projects(table, layer, locale)
     problems = list(parsed.problems)
-    rows = [
-        r
-        for r in parsed.rows
-        if _place_row(r, _places(store, layers), problems, table.sheet, locale)
-    ]
+    places = _places(store, layers)
+    rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer, as_of or date.today())
     frame = _in_their_counties(frame, _counties(store, layers), problems, table.sheet, locale)
     rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
@@ -247,19 +244,19 @@ def _place_row(row: dict, places: list, problems: list[Problem], sheet: str, loc
 
 
 def _project_frame(rows: list[dict], layer: LayerDef, as_of: date) -> gpd.GeoDataFrame:
+    """Typed rows as a frame; a row that brings no warning colour gets the default rules'."""
     columns = [*layer.fields, "geometry", "_row"]
-    frame = pd.DataFrame([{c: r.get(c) for c in columns} for r in rows], columns=columns)
-    for row_index, row in frame.iterrows():
-        if not row.get("warning"):
-            colour, reason = project_warning(
-                _day(row["planned_start"]),
-                _day(row["actual_start"]),
-                row["annual_plan"],
-                row["completed"],
+    records = [{c: r.get(c) for c in columns} for r in rows]
+    for record in records:
+        if not record.get("warning"):
+            record["warning"], record["warning_reason"] = project_warning(
+                _day(record["planned_start"]),
+                _day(record["actual_start"]),
+                record["annual_plan"],
+                record["completed"],
                 as_of,
             )
-            frame.at[row_index, "warning"] = colour
-            frame.at[row_index, "warning_reason"] = reason
+    frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
@@ -275,28 +272,15 @@ def _in_their_counties(
     locale: str,
 ) -> gpd.GeoDataFrame:
     """Fill missing county codes from the point; refuse a point outside its stated county."""
-    found = _containing(counties, frame.geometry)
-    keep = []
-    for i, (stated, actual) in enumerate(zip(frame["county_code"], found, strict=True)):
-        row = int(frame["_row"].iloc[i])
-        if stated and stated in counties.index and stated != actual:
-            problems.append(
-                Problem(
-                    sheet,
-                    row,
-                    None,
-                    _say(
-                        locale,
-                        f"位置不在所填县区 {stated} 内",
-                        f"the point is outside county {stated}",
-                    ),
-                )
-            )
-            keep.append(False)
-            continue
-        if not stated:
-            frame.iat[i, frame.columns.get_loc("county_code")] = actual
-        keep.append(True)
+    found = pd.Series(_containing(counties, frame.geometry), index=frame.index, dtype=object)
+    stated = frame["county_code"]
+    known = stated.notna() & stated.astype(str).isin(set(counties.index))
+    outside = known & (stated.astype(str) != found.astype(str))
+    for row, code in zip(frame.loc[outside, "_row"], stated[outside], strict=True):
+        reason = _say(locale, f"位置不在所填县区 {code} 内", f"the point is outside county {code}")
+        problems.append(Problem(sheet, int(row), None, reason))
+    frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
+    keep = ~outside.to_numpy()
     return frame.loc[np.array(keep, dtype=bool)].drop(columns=["_row"])
 
 
