@@ -86,3 +86,4 @@ bench: setup browser
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/tiles.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/imports.py

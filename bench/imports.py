@@ -4,7 +4,7 @@ A CSV with Chinese headers is generated (deterministic), then ``prepare_projects
 type-check every cell, place, compare with the store) and ``apply`` (one atomic write of the
 merged table) run against a copy of the demo GeoPackage, as ``geoapp import --apply`` does.
 
-    python bench/imports.py            # BENCH_IMPORT_ROWS=100000 by default
+    .venv/bin/python bench/imports.py      # BENCH_IMPORT_ROWS=100000 by default
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import shutil
 import time
 
 import numpy as np
+from common import OUT, header, load_note
 
-from bench.common import OUT, header, load_note
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.generate import build_demo
 from geoapp.imports.service import apply, prepare_projects
