@@ -146,8 +146,14 @@ def _services():
 @click.option("--apply", "apply_it", is_flag=True, help="Write the rows (default: dry run).")
 @click.option("--only-valid", is_flag=True, help="Write the valid rows of a file with errors.")
 @click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
+@click.option(
+    "--coords",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default="wgs84",
+    help="Longitude/latitude as GPS (wgs84), AMap/Tencent (gcj02) or Baidu (bd09).",
+)
 def import_projects(
-    path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str
+    path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str, coords: str
 ) -> None:
     """A key-project sheet (XLSX or CSV, Chinese or English headers)."""
     from geoapp.imports.problems import FileRefused
@@ -155,7 +161,7 @@ def import_projects(
 
     store, layers, _config = _services()
     try:
-        prepared = prepare_projects(store, layers, path, sheet=sheet, locale=locale)
+        prepared = prepare_projects(store, layers, path, sheet=sheet, locale=locale, coords=coords)
     except FileRefused as refused:
         click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
         sys.exit(1)
@@ -164,24 +170,31 @@ def import_projects(
 
 @import_.command("parcels")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--parks", is_flag=True, help="The file holds park boundaries, not parcels.")
 @click.option("--land-state", default="available", help="State of the imported parcels.")
 @click.option("--county", default=None, help="Admin code, for GK coordinates without zone.")
 @click.option("--crs", "source_crs", default=None, help="CRS of a file that has none (EPSG).")
-@click.option("--gcj02", is_flag=True, help="Coordinates copied from AMap/Tencent (GCJ-02).")
+@click.option(
+    "--coords",
+    type=click.Choice(["wgs84", "gcj02", "bd09"]),
+    default="wgs84",
+    help="Lon/lat as GPS (wgs84), AMap/Tencent (gcj02) or Baidu (bd09).",
+)
 @click.option("--apply", "apply_it", is_flag=True, help="Write the parcels (default: dry run).")
 @click.option("--only-valid", is_flag=True, help="Write the valid parcels of a file with errors.")
 @click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
 def import_parcels(
     path: Path,
+    parks: bool,
     land_state: str,
     county: str | None,
     source_crs: str | None,
-    gcj02: bool,
+    coords: str,
     apply_it: bool,
     only_valid: bool,
     locale: str,
 ) -> None:
-    """A 界址点 coordinate file, Shapefile (ZIP), GeoPackage or KML of parcels."""
+    """A 界址点 coordinate file, GeoJSON, Shapefile (ZIP), GeoPackage or KML of parcels."""
     from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import prepare_parcels
 
@@ -191,10 +204,11 @@ def import_parcels(
             store,
             layers,
             path,
+            table="parks" if parks else "parcels",
             land_state=land_state,
             county=county,
             source_crs=source_crs,
-            gcj02=gcj02,
+            coords=coords,
             locale=locale,
         )
     except FileRefused as refused:

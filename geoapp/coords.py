@@ -1,4 +1,4 @@
-"""GCJ-02 ("Mars coordinates") ⇄ WGS84, vectorised with numpy.
+"""GCJ-02 ("Mars coordinates") and BD-09 (Baidu) ⇄ WGS84, vectorised with numpy.
 
 PROJ has no GCJ-02: it is a published obfuscation formula, so we implement the forward
 transform (WGS84 → GCJ-02) and invert it by fixed-point iteration, which converges to well
@@ -49,17 +49,42 @@ def wgs84_to_gcj02(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
     return np.where(outside, lon, lon + dlon), np.where(outside, lat, lat + dlat)
 
 
-def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = 1e-10) -> tuple[NDArray, NDArray]:
-    """Inverse transform by iteration: the WGS84 point whose GCJ-02 image is (lon, lat)."""
+def _invert(forward, lon: ArrayLike, lat: ArrayLike, tol: float) -> tuple[NDArray, NDArray]:
+    """The point whose ``forward`` image is (lon, lat), by fixed-point iteration."""
     glon, glat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     wlon, wlat = glon.copy(), glat.copy()
     for _ in range(30):
-        flon, flat = wgs84_to_gcj02(wlon, wlat)
+        flon, flat = forward(wlon, wlat)
         dlon, dlat = flon - glon, flat - glat
         wlon, wlat = wlon - dlon, wlat - dlat
         if max(np.max(np.abs(dlon), initial=0), np.max(np.abs(dlat), initial=0)) < tol:
             break
     return wlon, wlat
+
+
+def gcj02_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = 1e-10) -> tuple[NDArray, NDArray]:
+    """Inverse transform by iteration: the WGS84 point whose GCJ-02 image is (lon, lat)."""
+    return _invert(wgs84_to_gcj02, lon, lat, tol)
+
+
+_X_PI = np.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+    """Baidu's further shift of GCJ-02 (the published forward formula)."""
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def wgs84_to_bd09(lon: ArrayLike, lat: ArrayLike) -> tuple[NDArray, NDArray]:
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
+
+
+def bd09_to_wgs84(lon: ArrayLike, lat: ArrayLike, tol: float = 1e-10) -> tuple[NDArray, NDArray]:
+    """BD-09 back to WGS84, inverting both shifts by iteration (well under a metre)."""
+    return _invert(wgs84_to_bd09, lon, lat, tol)
 
 
 def _on_geometries(func, geoms: ArrayLike):
@@ -73,6 +98,11 @@ def _on_geometries(func, geoms: ArrayLike):
 def geometries_gcj02_to_wgs84(geoms: ArrayLike):
     """Shapely geometries (lon/lat) from GCJ-02 to WGS84, vertex by vertex."""
     return _on_geometries(gcj02_to_wgs84, geoms)
+
+
+def geometries_bd09_to_wgs84(geoms: ArrayLike):
+    """Shapely geometries (lon/lat) copied from Baidu (BD-09) back to WGS84."""
+    return _on_geometries(bd09_to_wgs84, geoms)
 
 
 def geometries_wgs84_to_gcj02(geoms: ArrayLike):

@@ -79,3 +79,12 @@ def test_area_uses_each_features_own_zone():
     frame = gpd.GeoDataFrame(geometry=list(near) + list(far), crs=4326)
     areas = area_mu(frame)
     assert areas.iloc[0] == pytest.approx(areas.iloc[1], rel=1e-3)
+
+
+def test_bd09_matches_the_published_formula_and_inverts():
+    from geoapp.coords import bd09_to_wgs84, wgs84_to_bd09
+
+    lon, lat = wgs84_to_bd09(106.855, 34.895)  # reference: prcoords.wgs_bd (public domain)
+    assert (round(float(lon), 9), round(float(lat), 9)) == (106.865858548, 34.89954952)
+    back = bd09_to_wgs84(lon, lat)
+    assert GEOD.inv(106.855, 34.895, float(back[0]), float(back[1]))[2] < 0.001

@@ -378,3 +378,67 @@ def test_point_outside_its_stated_county_is_refused(gpkg, tmp_path):
     prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path)
     assert [p.row for p in prepared.errors] == [2]
     assert "620723" in prepared.errors[0].reason and prepared.frame.empty
+
+
+def test_parks_from_geojson_copied_from_baidu(gpkg, tmp_path):
+    """A park outline digitised on Baidu's map (BD-09) comes back to WGS84 within a metre."""
+    import json
+
+    from shapely.geometry import Point, shape
+
+    from geoapp.coords import gcj02_to_bd09, geometries_wgs84_to_gcj02
+
+    truth = [(106.72, 34.82), (106.74, 34.82), (106.74, 34.84), (106.72, 34.84), (106.72, 34.82)]
+    gcj = geometries_wgs84_to_gcj02(shapely_polygon(truth))
+    ring = [tuple(float(v) for v in gcj02_to_bd09(x, y)) for x, y in gcj.exterior.coords]
+    path = tmp_path / "新园区.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "properties": {"park_id": "P9", "name": "新材料产业园"},
+                        "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    }
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    store = GeoPackageStore(gpkg)
+    prepared = prepare_parcels(store, LAYERS, path, table="parks", coords="bd09")
+    row = prepared.frame.iloc[0]
+    assert (row["park_id"], row["name"], row["county_code"]) == ("P9", "新材料产业园", LONG)
+    corner = shape(row.geometry.__geo_interface__).exterior.coords[0]
+    from pyproj import Geod
+
+    assert Geod(ellps="WGS84").inv(*truth[0], *corner)[2] < 1.0
+    apply(store, prepared)
+    assert "P9" in set(store.read("parks")["park_id"])
+    assert Point(106.73, 34.83).within(store.read("parks").set_index("park_id").loc["P9"].geometry)
+
+
+def shapely_polygon(coords):
+    from shapely.geometry import Polygon
+
+    return Polygon(coords)
+
+
+def test_project_coordinates_copied_from_amap(gpkg, tmp_path):
+    from geoapp.coords import wgs84_to_gcj02
+    from geoapp.imports.service import prepare_projects
+
+    lon, lat = (float(v) for v in wgs84_to_gcj02(106.9, 34.9))
+    path = tmp_path / "amap.csv"
+    path.write_text(
+        f"项目代码,项目名称,建设阶段,经度,纬度\nG1,高德取点项目,在建,{lon},{lat}\n",
+        encoding="utf-8",
+    )
+    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path, coords="gcj02")
+    point = prepared.frame.iloc[0].geometry
+    from pyproj import Geod
+
+    assert Geod(ellps="WGS84").inv(106.9, 34.9, point.x, point.y)[2] < 1.0

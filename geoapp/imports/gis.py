@@ -38,7 +38,7 @@ MAX_TOTAL_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 100  # uncompressed ÷ compressed, per member …
 RATIO_FLOOR_BYTES = 1024 * 1024  # … once a member unpacks to more than 1 MiB
 _CHUNK = 1024 * 1024
-_SUFFIXES = (".shp", ".gpkg", ".kml")  # in order of preference inside a ZIP
+_SUFFIXES = (".shp", ".gpkg", ".kml", ".geojson", ".json")  # preference inside a ZIP
 
 
 def read_gis(
@@ -72,9 +72,9 @@ def read_gis(
         path.name,
         say(
             locale,
-            f"不支持的文件类型“{suffix or path.name}”：请上传 Shapefile（.zip 或 .shp）、"
+            f"不支持的文件类型“{suffix or path.name}”：请上传 GeoJSON、Shapefile（.zip 或 .shp）、"
             "GeoPackage（.gpkg）或 KML/KMZ",
-            f'unsupported file type "{suffix or path.name}": upload a Shapefile (.zip or '
+            f'unsupported file type "{suffix or path.name}": upload GeoJSON, a Shapefile (.zip or '
             ".shp), a GeoPackage (.gpkg) or KML/KMZ",
         ),
     )

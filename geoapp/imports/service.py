@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
 from geoapp.imports.gis import read_gis
 from geoapp.imports.problems import Problem
@@ -28,6 +29,8 @@ from geoapp.progress import project_warning
 from geoapp.stores.base import Query, Store
 
 SURVEY_SUFFIXES = (".txt", ".csv", ".dat")
+COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")  # lon/lat as GPS, AMap/Tencent, Baidu give them
+_TO_WGS84 = {"gcj02": geometries_gcj02_to_wgs84, "bd09": geometries_bd09_to_wgs84}
 INTERNAL = ("_row", "_approximate")
 
 
@@ -68,12 +71,14 @@ def prepare_projects(
     sheet: str | None = None,
     locale: str = "zh",
     as_of: date | None = None,
+    coords: str = "wgs84",
 ) -> Prepared:
     """Read a project sheet, validate every cell, place every row, count adds and updates."""
     layer = _layer(layers, "projects")
     table = read_table(path, sheet, locale)
     parsed = parse_projects(table, layer, locale)
     problems = list(parsed.problems)
+    _shift_rows(parsed.rows, coords)
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer, as_of or date.today())
@@ -99,31 +104,37 @@ def prepare_parcels(
     layers: list[LayerDef],
     path: Path,
     *,
+    table: str = "parcels",
     land_state: str = "available",
     county: str | None = None,
     source_crs: object = None,
-    gcj02: bool = False,
+    coords: str = "wgs84",
     locale: str = "zh",
 ) -> Prepared:
-    """Read a 界址点 file or a GIS file of parcels and find each parcel's county and park."""
-    layer = _layer(layers, "parcels")
+    """Read a 界址点 file or a GIS file of parcels (or parks, ``table="parks"``) and find
+    each one's county (and, for parcels, park) from where it lies."""
+    layer = _layer(layers, table)
     counties = _counties(store, layers)
     if Path(path).suffix.lower() in SURVEY_SUFFIXES:
         hint = counties.loc[county].representative_point().x if county in counties.index else None
         frame, problems = parse_survey(path, hint_lon=hint, locale=locale)
     else:
-        frame, problems = read_gis(path, source_crs=source_crs, gcj02=gcj02, locale=locale)
+        frame, problems = read_gis(path, source_crs=source_crs, locale=locale)
+        if coords in _TO_WGS84 and len(frame):
+            frame = frame.set_geometry(_TO_WGS84[coords](frame.geometry.values), crs=4326)
     frame = frame.reset_index(drop=True)
-    if "parcel_id" not in frame.columns:
-        frame["parcel_id"] = [f"{Path(path).stem}-{i + 1:03d}" for i in range(len(frame))]
-    frame["parcel_id"] = frame["parcel_id"].astype(str)
-    frame["land_state"] = land_state
+    key = layer.id_field
+    if key not in frame.columns:
+        frame[key] = [f"{Path(path).stem}-{i + 1:03d}" for i in range(len(frame))]
+    frame[key] = frame[key].astype(str)
     points = frame.geometry.representative_point()
     frame["county_code"] = _containing(counties, points)
-    frame["park_id"] = _containing(_parks(store, layers), points)
+    if table == "parcels":
+        frame["land_state"] = land_state
+        frame["park_id"] = _containing(_parks(store, layers), points)
     frame["area_mu"] = area_mu(frame)
     keep = [c for c in (*layer.fields, "geometry") if c in frame.columns]
-    prepared = Prepared("parcels", layer, Path(path).name, frame[keep], problems, len(frame))
+    prepared = Prepared(table, layer, Path(path).name, frame[keep], problems, len(frame))
     return _counted(store, prepared)
 
 
@@ -140,6 +151,15 @@ def apply(store: Store, prepared: Prepared, *, only_valid: bool = False) -> Prep
     store.write({table: merged})
     prepared.applied = True
     return prepared
+
+
+def _shift_rows(rows: list[dict], coords: str) -> None:
+    """Points copied from AMap/Tencent (GCJ-02) or Baidu (BD-09) back to WGS84."""
+    convert = _TO_WGS84.get(coords)
+    placed = [row for row in rows if row.get("geometry") is not None]
+    if convert and placed:
+        for row, point in zip(placed, convert([r["geometry"] for r in placed]), strict=True):
+            row["geometry"] = point
 
 
 def _layer(layers: list[LayerDef], table: str) -> LayerDef:

@@ -20,6 +20,7 @@ from geoapp.errors import BadRequest
 from geoapp.imports.problems import FileRefused
 from geoapp.imports.report import report_xlsx
 from geoapp.imports.service import (
+    COORDINATE_SYSTEMS,
     ImportRefused,
     Prepared,
     apply,
@@ -31,7 +32,8 @@ from geoapp.services import services
 bp = Blueprint("imports", __name__, url_prefix="/import")
 KINDS = {
     "projects": (".xlsx", ".csv"),
-    "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz"),
+    "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
+    "parks": (".txt", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
 }
 
 
@@ -78,7 +80,10 @@ def upload():
         raise BadRequest(
             _("Admin code “%(code)s” is not in this data.", code=county), param="county"
         )
-    meta = "\n".join([kind, county, Path(upload.filename).name])
+    coords = request.form.get("coords", "wgs84")
+    if coords not in COORDINATE_SYSTEMS:
+        raise BadRequest(_("Unknown coordinate system “%(name)s”.", name=coords), param="coords")
+    meta = "\n".join([kind, county, coords, Path(upload.filename).name])
     (folder / "kind").write_text(meta, encoding="utf-8")
     return _show(token)
 
@@ -134,12 +139,15 @@ def _folder(token: str) -> Path:
 
 def _prepare(token: str) -> tuple[Prepared, str]:
     folder = _folder(token)
-    kind, county, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 2)
+    kind, county, coords, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 3)
     path = next((folder / "file").iterdir())
     svc, locale = services(), str(get_locale())
     if kind == "projects":
-        return prepare_projects(svc.store, svc.layers, path, locale=locale), name
-    return prepare_parcels(svc.store, svc.layers, path, county=county or None, locale=locale), name
+        return prepare_projects(svc.store, svc.layers, path, locale=locale, coords=coords), name
+    prepared = prepare_parcels(
+        svc.store, svc.layers, path, table=kind, county=county or None, coords=coords, locale=locale
+    )
+    return prepared, name
 
 
 def _show(token: str, refused: str | None = None, status: int = 200):
