@@ -168,6 +168,28 @@ def import_projects(
     _finish(store, prepared, apply_it, only_valid, locale)
 
 
+@import_.command("progress")
+@click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--sheet", default=None, help="Sheet name (default: the first).")
+@click.option("--apply", "apply_it", is_flag=True, help="Write the rows (default: dry run).")
+@click.option("--only-valid", is_flag=True, help="Write the valid rows of a file with errors.")
+@click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
+def import_progress(
+    path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str
+) -> None:
+    """A monthly progress sheet (月报): code, month, completed investment, stage, remarks."""
+    from geoapp.imports.problems import FileRefused
+    from geoapp.imports.service import prepare_progress
+
+    store, layers, _config = _services()
+    try:
+        prepared = prepare_progress(store, layers, path, sheet=sheet, locale=locale)
+    except FileRefused as refused:
+        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
+        sys.exit(1)
+    _finish(store, prepared, apply_it, only_valid, locale)
+
+
 @import_.command("parcels")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--parks", is_flag=True, help="The file holds park boundaries, not parcels.")

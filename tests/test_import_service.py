@@ -442,3 +442,39 @@ def test_project_coordinates_copied_from_amap(gpkg, tmp_path):
     from pyproj import Geod
 
     assert Geod(ellps="WGS84").inv(106.9, 34.9, point.x, point.y)[2] < 1.0
+
+
+def progress_sheet(path: Path) -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "10月"
+    sheet.append(["项目代码", "月份", "累计完成投资（万元）", "建设阶段", "备注"])
+    sheet.append(["A1", "2026年9月", 300, "在建", "主体施工"])
+    sheet.append(["A1", "2026年10月", 480, "竣工", "已竣工验收"])
+    sheet.append(["A4", "2026-10", 1500, None, None])
+    sheet.append(["ZZ9", "2026年10月", 10, "在建", None])
+    sheet.append(["A3", "十月", 10, "在建", None])
+    book.save(path)
+    return path
+
+
+def test_progress_sheet_updates_projects_and_keeps_history(gpkg, tmp_path):
+    from geoapp.imports.service import prepare_progress
+
+    store = GeoPackageStore(gpkg)
+    prepared = prepare_progress(store, LAYERS, progress_sheet(tmp_path / "p.xlsx"))
+    assert sorted((p.row, p.column) for p in prepared.errors) == [(5, "项目代码"), (6, "月份")]
+    assert (prepared.added, prepared.updated) == (3, 0)
+    apply(store, prepared, only_valid=True)
+    projects = store.read("projects").set_index("project_id")
+    assert projects.loc["A1", "completed"] == 480 and projects.loc["A1", "status"] == "completed"
+    assert projects.loc["A4", "completed"] == 1500
+    assert projects.loc["A4", "status"] == "construction"  # a blank stage keeps the old one
+    history = store.read("progress")
+    assert sorted(
+        zip(history["project_id"], history["month"].dt.strftime("%Y-%m"), strict=True)
+    ) == [("A1", "2026-09"), ("A1", "2026-10"), ("A4", "2026-10")]
+    again = prepare_progress(store, LAYERS, progress_sheet(tmp_path / "p.xlsx"))
+    assert (again.added, again.updated) == (0, 3)
+    apply(store, again, only_valid=True)
+    assert len(store.read("progress")) == 3  # updated by code and month, not duplicated

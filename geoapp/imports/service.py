@@ -21,6 +21,12 @@ from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
 from geoapp.imports.gis import read_gis
 from geoapp.imports.problems import Problem
+from geoapp.imports.progress import (
+    PROGRESS_TABLE,
+    as_of_month,
+    latest_by_project,
+    read_progress,
+)
 from geoapp.imports.projects import parse_projects
 from geoapp.imports.sheets import RawTable, read_table
 from geoapp.imports.survey import parse_survey
@@ -138,10 +144,47 @@ def prepare_parcels(
     return _counted(store, prepared)
 
 
+def prepare_progress(
+    store: Store,
+    layers: list[LayerDef],
+    path: Path,
+    *,
+    sheet: str | None = None,
+    locale: str = "zh",
+) -> Prepared:
+    """A monthly progress sheet: one history row per project and month (nothing written)."""
+    layer = _layer(layers, "projects")
+    projects = store.read(layer.table, Query(columns=(layer.id_field,)))
+    frame, problems, read = read_progress(path, layer, projects, sheet=sheet, locale=locale)
+    existing = set()
+    if PROGRESS_TABLE in store.tables():
+        old = store.read(PROGRESS_TABLE, Query(columns=("project_id", "month")))
+        existing = set(zip(old["project_id"], pd.to_datetime(old["month"]).dt.date, strict=True))
+    updated = sum(
+        (c, m) in existing for c, m in zip(frame["project_id"], frame["month"], strict=True)
+    )
+    rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
+    return Prepared(
+        "progress",
+        layer,
+        Path(path).name,
+        frame,
+        problems,
+        read,
+        added=len(frame) - updated,
+        updated=updated,
+        rejected=rejected,
+    )
+
+
 def apply(store: Store, prepared: Prepared, *, only_valid: bool = False) -> Prepared:
     """Write the valid rows in one atomic step; refuse a file with errors unless asked."""
     if prepared.errors and not only_valid:
         raise ImportRefused(prepared.source)
+    if prepared.kind == "progress":
+        store.write(_progress_tables(store, prepared))
+        prepared.applied = True
+        return prepared
     table = prepared.layer.table
     key = prepared.layer.id_field
     existing = store.read(table)
@@ -151,6 +194,40 @@ def apply(store: Store, prepared: Prepared, *, only_valid: bool = False) -> Prep
     store.write({table: merged})
     prepared.applied = True
     return prepared
+
+
+def _progress_tables(store: Store, prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
+    """The history with this sheet's rows (by code and month), and the projects brought up to
+    their newest month: both written in the same atomic step."""
+    new = prepared.frame.copy()
+    new["month"] = pd.to_datetime(new["month"])
+    history = new
+    if PROGRESS_TABLE in store.tables():
+        old = store.read(PROGRESS_TABLE).reset_index(drop=True)
+        old["month"] = pd.to_datetime(old["month"])
+        keys = set(zip(new["project_id"], new["month"], strict=True))
+        kept = [k not in keys for k in zip(old["project_id"], old["month"], strict=True)]
+        history = pd.concat([old[kept], new], ignore_index=True)
+    projects = store.read(prepared.layer.table).reset_index(drop=True)
+    latest = latest_by_project(new)
+    for code, row in latest.iterrows():
+        at = projects.index[projects["project_id"] == code]
+        for name in ("completed", "status"):
+            if pd.notna(row[name]):
+                projects.loc[at, name] = row[name]
+        for index in at:
+            colour, reason = project_warning(
+                _day(projects.at[index, "planned_start"]),
+                _day(projects.at[index, "actual_start"]),
+                projects.at[index, "annual_plan"],
+                projects.at[index, "completed"],
+                as_of_month(row["month"].date()),
+            )
+            projects.at[index, "warning"], projects.at[index, "warning_reason"] = colour, reason
+    return {
+        PROGRESS_TABLE: gpd.GeoDataFrame(history, geometry="geometry", crs=4326),
+        prepared.layer.table: gpd.GeoDataFrame(projects, geometry="geometry", crs=4326),
+    }
 
 
 def _shift_rows(rows: list[dict], coords: str) -> None:

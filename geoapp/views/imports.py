@@ -25,6 +25,7 @@ from geoapp.imports.service import (
     Prepared,
     apply,
     prepare_parcels,
+    prepare_progress,
     prepare_projects,
 )
 from geoapp.services import services
@@ -34,6 +35,7 @@ KINDS = {
     "projects": (".xlsx", ".csv"),
     "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
     "parks": (".txt", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
+    "progress": (".xlsx", ".csv"),
 }
 
 
@@ -144,6 +146,8 @@ def _prepare(token: str) -> tuple[Prepared, str]:
     svc, locale = services(), str(get_locale())
     if kind == "projects":
         return prepare_projects(svc.store, svc.layers, path, locale=locale, coords=coords), name
+    if kind == "progress":
+        return prepare_progress(svc.store, svc.layers, path, locale=locale), name
     prepared = prepare_parcels(
         svc.store, svc.layers, path, table=kind, county=county or None, coords=coords, locale=locale
     )
