@@ -478,3 +478,23 @@ def test_progress_sheet_updates_projects_and_keeps_history(gpkg, tmp_path):
     assert (again.added, again.updated) == (0, 3)
     apply(store, again, only_valid=True)
     assert len(store.read("progress")) == 3  # updated by code and month, not duplicated
+
+
+def test_project_placed_from_gauss_kruger_metres(gpkg, tmp_path):
+    """A sheet with survey X/Y (CGCS2000 GK zone 36, no zone prefix) and a county code."""
+    from pyproj import Geod
+
+    from geoapp.imports.service import prepare_projects
+
+    easting, northing = TO_GK.transform(106.9, 34.9)
+    path = tmp_path / "gk.csv"
+    path.write_text(
+        "项目代码,项目名称,建设阶段,行政区划代码,X坐标,Y坐标\n"
+        f"K1,测绘定位项目,在建,{LONG},{northing:.3f},{easting:.3f}\n",
+        encoding="utf-8",
+    )
+    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path)
+    assert prepared.errors == []
+    point = prepared.frame.iloc[0].geometry
+    assert Geod(ellps="WGS84").inv(106.9, 34.9, point.x, point.y)[2] < 0.01
+    assert prepared.frame.iloc[0]["placement"] == "exact"

@@ -19,8 +19,9 @@ import shapely
 
 from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
+from geoapp.imports.crs import detect_gk, orient_axes, to_wgs84
 from geoapp.imports.gis import read_gis
-from geoapp.imports.problems import Problem
+from geoapp.imports.problems import FileRefused, Problem
 from geoapp.imports.progress import (
     PROGRESS_TABLE,
     as_of_month,
@@ -85,6 +86,7 @@ def prepare_projects(
     parsed = parse_projects(table, layer, locale)
     problems = list(parsed.problems)
     _shift_rows(parsed.rows, coords)
+    _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer, as_of or date.today())
@@ -228,6 +230,43 @@ def _progress_tables(store: Store, prepared: Prepared) -> dict[str, gpd.GeoDataF
         PROGRESS_TABLE: gpd.GeoDataFrame(history, geometry="geometry", crs=4326),
         prepared.layer.table: gpd.GeoDataFrame(projects, geometry="geometry", crs=4326),
     }
+
+
+def _from_gauss_kruger(
+    rows: list[dict], counties: gpd.GeoSeries, problems: list[Problem], sheet: str, locale: str
+) -> None:
+    """Rows with GK X/Y (survey metres) instead of lon/lat get their WGS84 point.
+
+    The zone comes from the easting's prefix, or from the county the rows name."""
+    rows = [r for r in rows if r.get("geometry") is None and r.get("gk_x") and r.get("gk_y")]
+    if not rows:
+        return
+    try:
+        xs = [float(r["gk_x"]) for r in rows]
+        ys = [float(r["gk_y"]) for r in rows]
+        eastings, northings, notes = orient_axes(xs, ys, sheet=sheet, locale=locale)
+        codes = [
+            str(r.get("county_code")) for r in rows if str(r.get("county_code")) in counties.index
+        ]
+        hint = counties.loc[codes[0]].representative_point().x if codes else None
+        epsg = detect_gk(eastings, northings, hint, sheet=sheet, locale=locale)
+    except ValueError:
+        problems.append(
+            Problem(
+                sheet,
+                rows[0]["_row"],
+                "X",
+                _say(locale, "X/Y 坐标不是数字", "the X/Y coordinates are not numbers"),
+            )
+        )
+        return
+    except FileRefused as refused:
+        problems.append(refused.problem)
+        return
+    problems.extend(notes)
+    points = to_wgs84(shapely.points(eastings, northings), epsg)
+    for row, point in zip(rows, points, strict=True):
+        row["geometry"] = point
 
 
 def _shift_rows(rows: list[dict], coords: str) -> None:
