@@ -498,3 +498,35 @@ def test_project_placed_from_gauss_kruger_metres(gpkg, tmp_path):
     point = prepared.frame.iloc[0].geometry
     assert Geod(ellps="WGS84").inv(106.9, 34.9, point.x, point.y)[2] < 0.01
     assert prepared.frame.iloc[0]["placement"] == "exact"
+
+
+def test_project_placed_on_its_parcel_code(gpkg, tmp_path):
+    from geoapp.imports.service import prepare_projects
+
+    path = tmp_path / "parcel.csv"
+    path.write_text(
+        "项目代码,项目名称,建设阶段,地块编号\nP9,地块上的项目,在建,P1-002\n", encoding="utf-8"
+    )
+    store = GeoPackageStore(gpkg)
+    prepared = prepare_projects(store, LAYERS, path)
+    parcel = store.read("parcels").set_index("parcel_id").loc["P1-002"].geometry
+    assert prepared.frame.iloc[0].geometry.within(parcel)
+    assert prepared.frame.iloc[0]["county_code"] == LONG
+
+
+def test_points_picked_on_amap_are_flagged(gpkg, tmp_path):
+    """Points near P1's east edge, written in GCJ-02: shifted ~0.4 km east, out of the park."""
+    from geoapp.coords import wgs84_to_gcj02
+    from geoapp.imports.service import prepare_projects
+
+    lines = ["项目代码,项目名称,建设阶段,园区编号,经度,纬度"]
+    for i, (lon, lat) in enumerate([(106.838, 34.86), (106.839, 34.87), (106.8375, 34.875)]):
+        glon, glat = (float(v) for v in wgs84_to_gcj02(lon, lat))
+        lines.append(f"G{i},园区项目{i},在建,P1,{glon:.6f},{glat:.6f}")
+    path = tmp_path / "amap.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    store = GeoPackageStore(gpkg)
+    flagged = prepare_projects(store, LAYERS, path)
+    assert any("GCJ-02" in p.reason for p in flagged.warnings)
+    fixed = prepare_projects(store, LAYERS, path, coords="gcj02")
+    assert not any("GCJ-02" in p.reason for p in fixed.warnings)

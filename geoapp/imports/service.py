@@ -87,6 +87,8 @@ def prepare_projects(
     problems = list(parsed.problems)
     _shift_rows(parsed.rows, coords)
     _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
+    _on_their_parcels(parsed.rows, store, layers)
+    _suspect_gcj02(parsed.rows, _parks(store, layers), problems, table.sheet, locale)
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer, as_of or date.today())
@@ -267,6 +269,59 @@ def _from_gauss_kruger(
     points = to_wgs84(shapely.points(eastings, northings), epsg)
     for row, point in zip(rows, points, strict=True):
         row["geometry"] = point
+
+
+def _on_their_parcels(rows: list[dict], store: Store, layers: list[LayerDef]) -> None:
+    """Rows without coordinates that give a parcel code stand on that parcel."""
+    wanted = {str(r["parcel_id"]) for r in rows if r.get("geometry") is None and r.get("parcel_id")}
+    if not wanted:
+        return
+    parcels = _layer(layers, "parcels")
+    found = store.read(
+        parcels.table,
+        Query(any_of={parcels.id_field: frozenset(wanted)}, columns=(parcels.id_field,)),
+    )
+    spots = dict(
+        zip(found[parcels.id_field].astype(str), found.geometry.representative_point(), strict=True)
+    )
+    for row in rows:
+        if row.get("geometry") is None and str(row.get("parcel_id")) in spots:
+            row["geometry"], row["placement"] = spots[str(row["parcel_id"])], "exact"
+
+
+def _suspect_gcj02(
+    rows: list[dict], parks: gpd.GeoSeries, problems: list[Problem], sheet: str, locale: str
+) -> None:
+    """Points that miss the park they name but fall inside it once read as GCJ-02 were
+    probably picked on AMap/Tencent: say so once, naming the rows (nothing is changed)."""
+    named = [
+        r for r in rows if r.get("geometry") is not None and str(r.get("park_id")) in parks.index
+    ]
+    off = [
+        r
+        for r in named
+        if not parks.loc[str(r["park_id"])].contains(r["geometry"])
+        and parks.loc[str(r["park_id"])].contains(geometries_gcj02_to_wgs84(r["geometry"]))
+    ]
+    if off and len(off) * 2 >= len(named):
+        numbers = "、".join(str(r["_row"]) for r in off[:20])
+        problems.append(
+            Problem(
+                sheet,
+                off[0]["_row"],
+                None,
+                _say(
+                    locale,
+                    f"第 {numbers} 行的坐标偏离所填园区约 0.3–0.7 公里，按高德/腾讯（GCJ-02）"
+                    "坐标换算后正好落在园区内：可能是从这些地图上取的点，"
+                    "请选择“经纬度来源：高德或腾讯”重新检查",
+                    f"rows {numbers} miss their park by about 0.3–0.7 km but fall inside it "
+                    "when read as GCJ-02: they were probably picked on AMap/Tencent; check "
+                    "again with coords gcj02",
+                ),
+                "warning",
+            )
+        )
 
 
 def _shift_rows(rows: list[dict], coords: str) -> None:
