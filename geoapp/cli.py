@@ -117,19 +117,36 @@ def _report(prepared, locale: str) -> None:
     )
 
 
-def _finish(store, prepared, apply_it: bool, only_valid: bool, locale: str) -> None:
+def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -> None:
+    """Check (and, with --apply, write) with a progress bar; then the report and the result."""
+    from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import ImportRefused, apply
 
+    steps = 2 if apply_it else 1
+    with click.progressbar(length=steps, label="import", item_show_func=lambda s: s) as bar:
+        bar.update(0, "reading and checking")
+        try:
+            prepared = prepare()
+        except FileRefused as refused:
+            bar.update(steps, "refused")
+            click.echo(f"\n✗ {refused.problem.describe(locale)}", err=True)
+            sys.exit(1)
+        bar.update(1, "checked")
+        refused = False
+        if apply_it:
+            try:
+                apply(store, prepared, only_valid=only_valid)
+            except ImportRefused:
+                refused = True
+            bar.update(1, "refused" if refused else "written")
     _report(prepared, locale)
     if not apply_it:
         click.echo("dry run: nothing written (add --apply)")
-        return
-    try:
-        apply(store, prepared, only_valid=only_valid)
-    except ImportRefused:
+    elif refused:
         click.echo("refused: the file has errors; fix them or add --only-valid", err=True)
         sys.exit(1)
-    click.echo(f"written to {store.path}")
+    else:
+        click.echo(f"written to {store.path}")
 
 
 def _services():
@@ -156,16 +173,16 @@ def import_projects(
     path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str, coords: str
 ) -> None:
     """A key-project sheet (XLSX or CSV, Chinese or English headers)."""
-    from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import prepare_projects
 
     store, layers, _config = _services()
-    try:
-        prepared = prepare_projects(store, layers, path, sheet=sheet, locale=locale, coords=coords)
-    except FileRefused as refused:
-        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
-        sys.exit(1)
-    _finish(store, prepared, apply_it, only_valid, locale)
+    _run_import(
+        lambda: prepare_projects(store, layers, path, sheet=sheet, locale=locale, coords=coords),
+        store,
+        apply_it,
+        only_valid,
+        locale,
+    )
 
 
 @import_.command("progress")
@@ -178,16 +195,16 @@ def import_progress(
     path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str
 ) -> None:
     """A monthly progress sheet (月报): code, month, completed investment, stage, remarks."""
-    from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import prepare_progress
 
     store, layers, _config = _services()
-    try:
-        prepared = prepare_progress(store, layers, path, sheet=sheet, locale=locale)
-    except FileRefused as refused:
-        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
-        sys.exit(1)
-    _finish(store, prepared, apply_it, only_valid, locale)
+    _run_import(
+        lambda: prepare_progress(store, layers, path, sheet=sheet, locale=locale),
+        store,
+        apply_it,
+        only_valid,
+        locale,
+    )
 
 
 @import_.command("parcels")
@@ -217,12 +234,11 @@ def import_parcels(
     locale: str,
 ) -> None:
     """A 界址点 coordinate file, GeoJSON, Shapefile (ZIP), GeoPackage or KML of parcels."""
-    from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import prepare_parcels
 
     store, layers, _config = _services()
-    try:
-        prepared = prepare_parcels(
+    _run_import(
+        lambda: prepare_parcels(
             store,
             layers,
             path,
@@ -232,11 +248,12 @@ def import_parcels(
             source_crs=source_crs,
             coords=coords,
             locale=locale,
-        )
-    except FileRefused as refused:
-        click.echo(f"✗ {refused.problem.describe(locale)}", err=True)
-        sys.exit(1)
-    _finish(store, prepared, apply_it, only_valid, locale)
+        ),
+        store,
+        apply_it,
+        only_valid,
+        locale,
+    )
 
 
 if __name__ == "__main__":
