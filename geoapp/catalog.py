@@ -7,6 +7,7 @@ A layer whose id field is also its ``area.county`` field is the source of county
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from geoapp.layers import LayerDef
 from geoapp.query import admin_prefix
@@ -20,7 +21,7 @@ class AreaChoice:
     parent: str | None  # the county of a park; None for counties
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class AreaChoices:
     counties: tuple[AreaChoice, ...]
     parks: tuple[AreaChoice, ...]
@@ -39,7 +40,11 @@ class AreaChoices:
         return tuple(p for p in self.parks if p.parent and p.parent.startswith(prefix))
 
     def name_of(self, code: str | None) -> str | None:
-        return next((c.name for c in (*self.counties, *self.parks) if c.code == code), None)
+        return self._names.get(code) if code else None
+
+    @cached_property
+    def _names(self) -> dict[str, str]:
+        return {c.code: c.name for c in (*self.parks, *self.counties)}
 
 
 def area_choices(store: Store, layers: list[LayerDef]) -> AreaChoices:

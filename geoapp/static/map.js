@@ -238,8 +238,8 @@ window.geoapp = (function () {
   }
 
   /* Many points: fetched as 14 bytes each, then clustered. Decoding and clustering 100,000
-   * points holds the browser for about a second, so it waits until the tiled layers have
-   * drawn their first tiles (or 1.5 s), and the parcels appear first. */
+   * points holds the browser for about a second, so it waits until every tiled layer on the
+   * map has drawn its tiles (or 3 s), and the parcels appear first. */
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec, []);
     var started = false;
@@ -248,9 +248,17 @@ window.geoapp = (function () {
       started = true;
       loadPoints(map, spec, group);
     }
-    tiledSpecs.forEach(function (tiled) { registry[tiled.id].once("load", start); });
+    var waiting = tiledSpecs.filter(function (tiled) {
+      return map.hasLayer(registry[tiled.id]);
+    }).length;
+    tiledSpecs.forEach(function (tiled) {
+      registry[tiled.id].once("load", function () {
+        waiting -= 1;
+        if (waiting <= 0) start();
+      });
+    });
     if (!tiledSpecs.length) start();
-    else window.setTimeout(start, 1500);
+    else window.setTimeout(start, 3000);
     return group;
   }
 
