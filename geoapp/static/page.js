@@ -167,6 +167,8 @@
 
   window.geoapp.page = function (map, options) {
     form = document.getElementById("filter-form");
+    // Leaflet's credit without its link: an intranet page links nowhere outside.
+    if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
     drawTools(map, options);
     urlState(map);
     resultRows(map);
