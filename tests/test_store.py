@@ -127,3 +127,17 @@ def test_app_start_up_error_names_the_path(tmp_path):
     path = tmp_path / "missing.gpkg"
     with pytest.raises(StoreError, match=re.escape(str(path))):
         create_app({"GEOAPP_DATA": path})
+
+
+def test_copies_left_by_a_killed_write_are_removed_once_stale(gpkg):
+    import os
+    import time
+
+    stale = gpkg.parent / f".{gpkg.stem}.abc123.tmp.gpkg"
+    fresh = gpkg.parent / f".{gpkg.stem}.def456.tmp.gpkg"
+    for leftover in (stale, fresh):
+        leftover.write_bytes(b"half-written")
+    old = time.time() - 2 * 3600
+    os.utime(stale, (old, old))
+    GeoPackageStore(gpkg)
+    assert not stale.exists() and fresh.exists()  # a recent one may still be being written

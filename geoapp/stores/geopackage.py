@@ -8,11 +8,13 @@ replaces the file in one ``os.replace``: readers see the old file or the new, ne
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
@@ -26,6 +28,7 @@ from geoapp.stores.base import Extent, Query
 from geoapp.stores.frame_index import FrameIndex
 
 _GPKG_MAGIC = b"SQLite format 3\x00"
+STALE_SECONDS = 3600
 
 
 class GeoPackageStore:
@@ -36,6 +39,15 @@ class GeoPackageStore:
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[str, FrameIndex]] = {}
         self.check()
+        self._remove_stale_copies()
+
+    def _remove_stale_copies(self) -> None:
+        """Temporary copies left by a write that was killed (an hour old: no write takes that
+        long, so none of them is still being written)."""
+        for leftover in self.path.parent.glob(f".{self.path.stem}.*.tmp.gpkg"):
+            with contextlib.suppress(OSError):
+                if time.time() - leftover.stat().st_mtime > STALE_SECONDS:
+                    leftover.unlink()
 
     def check(self) -> None:
         """Refuse a missing, non-GeoPackage or corrupt file with a message naming the path."""
