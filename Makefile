@@ -37,7 +37,9 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	command -v npm >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y npm)
 	npm ci --no-audit --no-fund
 	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/supercluster $(VENDOR)/leaflet.vectorgrid
-	cp -r node_modules/leaflet/dist $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/leaflet
+	cp -r node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css \
+		node_modules/leaflet/dist/images $(VENDOR)/leaflet/
 	cp node_modules/leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js \
 		$(VENDOR)/leaflet.vectorgrid/
 	cp node_modules/supercluster/dist/supercluster.min.js $(VENDOR)/supercluster/
