@@ -26,6 +26,16 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
+# Debian's chromium, started as the browser tests start it (no background connections).
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 BIN = Path(sys.executable).parent
 SMALL = os.environ.get("BENCH_SMALL", "") not in ("", "0")
 REV = os.environ.get("BENCH_REV", "")  # e.g. HEAD: measure that commit, not the work tree

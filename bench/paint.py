@@ -34,6 +34,8 @@ from pathlib import Path
 import folium
 import pyogrio
 from common import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
     OUT,
     PROVINCE_PARCELS,
     PROVINCE_PROJECTS,
@@ -55,15 +57,6 @@ from common import (
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 VIEWPORT = {"width": 1400, "height": 900}
 ZOOM = 13
 NAIVE_SIZES = env_ints("BENCH_NAIVE_SIZES", "10000,100000", "6000")  # parcels = projects

@@ -17,20 +17,12 @@ import sys
 import threading
 from pathlib import Path
 
+from common import CHROMIUM, CHROMIUM_ARGS
 from playwright.sync_api import sync_playwright
 from werkzeug.serving import make_server
 
 from geoapp import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DRAWN = """() => window.geoapp && window.geoapp.layers.projects
     && document.querySelectorAll('path.geoapp-feature').length > 0"""
 
