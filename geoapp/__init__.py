@@ -17,6 +17,7 @@ from geoapp.formatting import register_filters
 from geoapp.handlers import register_handlers
 from geoapp.i18n import init_i18n
 from geoapp.layers import load_layers
+from geoapp.schemas import record_schemas
 from geoapp.services import Services
 from geoapp.stores import GeoPackageStore
 from geoapp.tilecache import TileCache
@@ -44,7 +45,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_mb * 1024 * 1024  # 413 beyond
     app.json.sort_keys = False  # keep declared field order; sorting big pages costs time
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
-    services = Services(config, GeoPackageStore(config.data), load_layers(config.layers_dir))
+    layers = load_layers(config.layers_dir)
+    services = Services(config, GeoPackageStore(config.data, record_schemas(layers)), layers)
     app.extensions["geoapp"] = services
     if config.warm_up:
         services.warm_up()

@@ -121,6 +121,7 @@ def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -
     """Check (and, with --apply, write) with a progress bar; then the report and the result."""
     from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import ImportRefused, apply
+    from geoapp.stores import ChangeRefused
 
     steps = 2 if apply_it else 1
     with click.progressbar(length=steps, label="import", item_show_func=lambda s: s) as bar:
@@ -132,29 +133,42 @@ def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -
             click.echo(f"\n✗ {refused.problem.describe(locale)}", err=True)
             sys.exit(1)
         bar.update(1, "checked")
-        refused = False
+        refused: ChangeRefused | bool = False
         if apply_it:
             try:
                 apply(store, prepared, only_valid=only_valid)
             except ImportRefused:
                 refused = True
+            except ChangeRefused as conflict:
+                refused = conflict
             bar.update(1, "refused" if refused else "written")
     _report(prepared, locale)
     if not apply_it:
         click.echo("dry run: nothing written (add --apply)")
+    elif isinstance(refused, ChangeRefused):
+        for line in refused.messages(locale):
+            click.echo(f"✗ {line}", err=True)
+        click.echo("refused: nothing written", err=True)
+        sys.exit(1)
     elif refused:
         click.echo("refused: the file has errors; fix them or add --only-valid", err=True)
         sys.exit(1)
     else:
-        click.echo(f"written to {store.path}")
+        click.echo(
+            f"written to {store.path}: {prepared.added} new, {prepared.updated} updated, "
+            f"{prepared.unchanged} unchanged (existing rows: only the file's columns, "
+            "last writer wins)"
+        )
 
 
 def _services():
     from geoapp.layers import load_layers
+    from geoapp.schemas import record_schemas
     from geoapp.stores import GeoPackageStore
 
     config = Config.load()
-    return GeoPackageStore(config.data), load_layers(config.layers_dir), config
+    layers = load_layers(config.layers_dir)
+    return GeoPackageStore(config.data, record_schemas(layers)), layers, config
 
 
 @import_.command("projects")
@@ -210,7 +224,11 @@ def import_progress(
 @import_.command("parcels")
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--parks", is_flag=True, help="The file holds park boundaries, not parcels.")
-@click.option("--land-state", default="available", help="State of the imported parcels.")
+@click.option(
+    "--land-state",
+    default=None,
+    help="State of the imported parcels (new ones: available; existing ones keep theirs).",
+)
 @click.option("--county", default=None, help="Admin code, for GK coordinates without zone.")
 @click.option("--crs", "source_crs", default=None, help="CRS of a file that has none (EPSG).")
 @click.option(
@@ -225,7 +243,7 @@ def import_progress(
 def import_parcels(
     path: Path,
     parks: bool,
-    land_state: str,
+    land_state: str | None,
     county: str | None,
     source_crs: str | None,
     coords: str,

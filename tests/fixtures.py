@@ -10,11 +10,20 @@ Known answers, so tests can assert exact counts and sums:
 from __future__ import annotations
 
 from datetime import date
+import contextlib
+import sqlite3
+from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import Point, box
 
+from geoapp.config import PROJECT_ROOT
 from geoapp.geo import area_mu
+from geoapp.layers import load_layers
+from geoapp.schemas import record_schemas
+from geoapp.stores import GeoPackageStore
+
+SCHEMAS = record_schemas(load_layers(PROJECT_ROOT / "layers"))
 
 XSS_NAME = "<img src=x onerror=alert(1)>"
 LONG = "610327"
@@ -204,3 +213,33 @@ def _project(
         "placement": "exact",
         "geometry": geometry,
     }
+
+
+def open_store(path: Path) -> GeoPackageStore:
+    """The store as the app opens it: with the declared schemas, so it can be written."""
+    return GeoPackageStore(path, SCHEMAS)
+
+
+def table_rows(path: Path) -> dict[str, list[tuple]]:
+    """Every row of every table in the file (spatial index and history included), to
+    compare a file before and after something that must not have changed it."""
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        names = [
+            r[0]
+            for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " AND sql NOT LIKE 'CREATE VIRTUAL%'"
+            )
+        ]
+        return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
+
+
+def writer_is_inside_its_transaction(path: Path) -> bool:
+    """True while another connection holds the write lock (it is between BEGIN and COMMIT)."""
+    with contextlib.closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as conn:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            return True
+        conn.execute("ROLLBACK")
+        return False

@@ -16,6 +16,7 @@ import shapely
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.scale import build_scale
 from geoapp.stores import GeoPackageStore
+from tests.fixtures import open_store
 
 PARCELS = 6000
 PROJECTS = 6000
@@ -53,7 +54,7 @@ def build(path: Path) -> Scale:
         PROJECT_ROOT / "data" / "boundaries.geojson", parcels=PARCELS, projects=PROJECTS, seed=SEED
     )
     GeoPackageStore.create(path, frames)
-    store = GeoPackageStore(path)
+    store = open_store(path)
     park = store.read("parks").iloc[0]
     parcels = store.read("parcels")
     projects = store.read("projects")

@@ -34,7 +34,7 @@ from werkzeug.serving import make_server
 from geoapp import create_app
 from geoapp.stores import GeoPackageStore
 from tests import scale_fixture
-from tests.fixtures import LINZE, LONG, XSS_NAME, tiny_frames
+from tests.fixtures import LINZE, LONG, XSS_NAME, open_store, tiny_frames
 from tests.pages import page_layers
 from tests.scale_fixture import LEFT_OUT_STATE, Scale
 
@@ -760,5 +760,5 @@ def test_upload_page_reports_errors_then_imports(context, tmp_path):
         with tab.page.expect_navigation():
             tab.page.get_by_role("button", name="确认导入").click()
         assert "已导入：新增 1 条" in tab.page.locator("[role=status]").inner_text()
-        assert len(GeoPackageStore(path).read("parcels")) == 5
+        assert len(open_store(path).read("parcels")) == 5
         assert tab.external == [] and tab.errors == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from geoapp.cli import main
-from geoapp.stores import GeoPackageStore
+from tests.fixtures import open_store
 
 
 def test_demo_writes_a_geopackage_and_keeps_it_when_asked(tmp_path):
@@ -13,7 +13,7 @@ def test_demo_writes_a_geopackage_and_keeps_it_when_asked(tmp_path):
     result = CliRunner().invoke(main, ["demo", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "projects 1288" in result.output
-    assert len(GeoPackageStore(out).read("projects")) == 1288
+    assert len(open_store(out).read("projects")) == 1288
     mtime = out.stat().st_mtime_ns
     again = CliRunner().invoke(main, ["demo", "--out", str(out), "--if-missing"])
     assert again.exit_code == 0 and "keeping it" in again.output

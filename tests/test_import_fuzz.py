@@ -15,7 +15,7 @@ from geoapp.imports.problems import FileRefused
 from geoapp.imports.service import prepare_parcels, prepare_projects
 from geoapp.layers import load_layers
 from geoapp.stores import GeoPackageStore
-from tests.fixtures import tiny_frames
+from tests.fixtures import open_store, tiny_frames
 
 LAYERS = load_layers(PROJECT_ROOT / "layers")
 HEADERS = [
@@ -44,7 +44,7 @@ def store_in(tmp_path: Path) -> tuple[GeoPackageStore, bytes]:
     path = tmp_path / "store.gpkg"
     if not path.exists():
         GeoPackageStore.create(path, tiny_frames())
-    return GeoPackageStore(path), path.read_bytes()
+    return open_store(path), path.read_bytes()
 
 
 @FUZZ

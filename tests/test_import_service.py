@@ -18,8 +18,7 @@ from geoapp.cli import main
 from geoapp.config import PROJECT_ROOT
 from geoapp.imports.service import ImportRefused, apply, prepare_parcels
 from geoapp.layers import load_layers
-from geoapp.stores import GeoPackageStore
-from tests.fixtures import LONG
+from tests.fixtures import LONG, open_store, table_rows, writer_is_inside_its_transaction
 
 LAYERS = load_layers(PROJECT_ROOT / "layers")
 TO_GK = Transformer.from_crs(4326, 4545, always_xy=True)  # CGCS2000 GK zone 36, no prefix
@@ -54,7 +53,7 @@ def survey(tmp_path) -> Path:
 
 
 def test_parcel_lands_in_its_park_and_county(gpkg, survey):
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     before = gpkg.read_bytes()
     prepared = prepare_parcels(store, LAYERS, survey, land_state="standard_land", county=LONG)
     assert prepared.errors == []
@@ -67,7 +66,7 @@ def test_parcel_lands_in_its_park_and_county(gpkg, survey):
 
 
 def test_applying_twice_updates_instead_of_duplicating(gpkg, survey):
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     apply(store, prepare_parcels(store, LAYERS, survey, county=LONG))
     assert len(store.read("parcels")) == 5
     again = prepare_parcels(store, LAYERS, survey, land_state="reserved", county=LONG)
@@ -80,7 +79,7 @@ def test_applying_twice_updates_instead_of_duplicating(gpkg, survey):
 def test_a_file_with_errors_is_refused_whole(gpkg, tmp_path):
     path = tmp_path / "open.txt"
     path.write_text(survey_text("XD-02", SQUARE, close=False), encoding="utf-8")
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     before = gpkg.read_bytes()
     prepared = prepare_parcels(store, LAYERS, path, county=LONG)
     assert prepared.errors and prepared.errors[0].row is not None
@@ -98,7 +97,7 @@ def test_command_line_dry_run_then_apply(gpkg, survey, monkeypatch):
     assert gpkg.read_bytes() == before
     done = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG, "--apply"])
     assert done.exit_code == 0, done.output
-    assert len(GeoPackageStore(gpkg).read("parcels")) == 5
+    assert len(open_store(gpkg).read("parcels")) == 5
 
 
 def test_command_line_refuses_a_corrupt_file(gpkg, tmp_path, monkeypatch):
@@ -126,7 +125,7 @@ def test_upload_page_reports_then_applies(client, gpkg, survey):
     token = re.search(r"/import/([0-9a-f]{24})/apply", html).group(1)
     done = client.post(f"/import/{token}/apply")
     assert done.status_code == 200 and "新增 1 条" in done.get_data(as_text=True)
-    assert len(GeoPackageStore(gpkg).read("parcels")) == 5
+    assert len(open_store(gpkg).read("parcels")) == 5
 
 
 def test_upload_of_an_open_ring_shows_the_report_and_its_download(client, tmp_path):
@@ -193,7 +192,7 @@ def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
         ]
         lines.append(survey_text(f"K{n}", corners).split("[地块坐标]\n")[1].rstrip("\n"))
     survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    before = gpkg.read_bytes()
+    before = table_rows(gpkg)
     env = {"GEOAPP_DATA": str(gpkg), "PATH": "/usr/bin:/bin"}
     proc = subprocess.Popen(
         [
@@ -213,14 +212,15 @@ def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
     )
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
-        if any(p.name.endswith(".tmp.gpkg") for p in gpkg.parent.iterdir()):
-            proc.kill()  # mid-write: the new copy is being written beside the store
+        if writer_is_inside_its_transaction(gpkg):
+            proc.kill()  # SIGKILL in the middle of the change set
             break
         time.sleep(0.002)
     proc.wait()
     assert proc.returncode < 0, "the import finished before its write could be interrupted"
-    assert gpkg.read_bytes() == before
-    assert len(GeoPackageStore(gpkg).read("parcels")) == 4
+    assert table_rows(gpkg) == before
+    assert len(open_store(gpkg).read("parcels")) == 4
+    assert open_store(gpkg).history() == []
 
 
 def project_sheet(path: Path) -> Path:
@@ -338,7 +338,7 @@ def project_sheet(path: Path) -> Path:
 def test_project_sheet_dry_run_reports_each_problem(gpkg, tmp_path):
     from geoapp.imports.service import prepare_projects
 
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     prepared = prepare_projects(store, LAYERS, project_sheet(tmp_path / "m.xlsx"))
     places = {(p.row, p.column) for p in prepared.errors}
     assert (5, "建设阶段") in places and (5, "计划开工时间") in places
@@ -354,7 +354,7 @@ def test_project_sheet_dry_run_reports_each_problem(gpkg, tmp_path):
 def test_project_sheet_applies_valid_rows_and_updates_by_code(gpkg, tmp_path):
     from geoapp.imports.service import prepare_projects
 
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     sheet = project_sheet(tmp_path / "m.xlsx")
     with pytest.raises(ImportRefused):
         apply(store, prepare_projects(store, LAYERS, sheet))
@@ -376,7 +376,7 @@ def test_point_outside_its_stated_county_is_refused(gpkg, tmp_path):
         "项目代码,项目名称,建设阶段,行政区划代码,经度,纬度\nX1,错位项目,在建,620723,106.9,34.9\n",
         encoding="utf-8-sig",
     )
-    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path)
+    prepared = prepare_projects(open_store(gpkg), LAYERS, path)
     assert [p.row for p in prepared.errors] == [2]
     assert "620723" in prepared.errors[0].reason and prepared.frame.empty
 
@@ -409,7 +409,7 @@ def test_parks_from_geojson_copied_from_baidu(gpkg, tmp_path):
         ),
         encoding="utf-8",
     )
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     prepared = prepare_parcels(store, LAYERS, path, table="parks", coords="bd09")
     row = prepared.frame.iloc[0]
     assert (row["park_id"], row["name"], row["county_code"]) == ("P9", "新材料产业园", LONG)
@@ -438,7 +438,7 @@ def test_project_coordinates_copied_from_amap(gpkg, tmp_path):
         f"项目代码,项目名称,建设阶段,经度,纬度\nG1,高德取点项目,在建,{lon},{lat}\n",
         encoding="utf-8",
     )
-    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path, coords="gcj02")
+    prepared = prepare_projects(open_store(gpkg), LAYERS, path, coords="gcj02")
     point = prepared.frame.iloc[0].geometry
     from pyproj import Geod
 
@@ -462,7 +462,7 @@ def progress_sheet(path: Path) -> Path:
 def test_progress_sheet_updates_projects_and_keeps_history(gpkg, tmp_path):
     from geoapp.imports.service import prepare_progress
 
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     prepared = prepare_progress(store, LAYERS, progress_sheet(tmp_path / "p.xlsx"))
     assert sorted((p.row, p.column) for p in prepared.errors) == [(5, "项目代码"), (6, "月份")]
     assert (prepared.added, prepared.updated) == (3, 0)
@@ -494,7 +494,7 @@ def test_project_placed_from_gauss_kruger_metres(gpkg, tmp_path):
         f"K1,测绘定位项目,在建,{LONG},{northing:.3f},{easting:.3f}\n",
         encoding="utf-8",
     )
-    prepared = prepare_projects(GeoPackageStore(gpkg), LAYERS, path)
+    prepared = prepare_projects(open_store(gpkg), LAYERS, path)
     assert prepared.errors == []
     point = prepared.frame.iloc[0].geometry
     assert Geod(ellps="WGS84").inv(106.9, 34.9, point.x, point.y)[2] < 0.01
@@ -508,7 +508,7 @@ def test_project_placed_on_its_parcel_code(gpkg, tmp_path):
     path.write_text(
         "项目代码,项目名称,建设阶段,地块编号\nP9,地块上的项目,在建,P1-002\n", encoding="utf-8"
     )
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     prepared = prepare_projects(store, LAYERS, path)
     parcel = store.read("parcels").set_index("parcel_id").loc["P1-002"].geometry
     assert prepared.frame.iloc[0].geometry.within(parcel)
@@ -526,7 +526,7 @@ def test_points_picked_on_amap_are_flagged(gpkg, tmp_path):
         lines.append(f"G{i},园区项目{i},在建,P1,{glon:.6f},{glat:.6f}")
     path = tmp_path / "amap.csv"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    store = GeoPackageStore(gpkg)
+    store = open_store(gpkg)
     flagged = prepare_projects(store, LAYERS, path)
     assert any("GCJ-02" in p.reason for p in flagged.warnings)
     fixed = prepare_projects(store, LAYERS, path, coords="gcj02")

@@ -6,8 +6,9 @@ import pandas as pd
 
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.scale import build_scale
-from geoapp.stores import GeoPackageStore, Query
+from geoapp.stores import Query
 from geoapp.stores.frame_index import FrameIndex
+from tests.fixtures import open_store
 
 BOUNDARIES = PROJECT_ROOT / "data" / "boundaries.geojson"
 
@@ -49,6 +50,6 @@ def test_index_turns_repetitive_text_into_categories(gpkg):
 
 
 def test_store_read_keeps_feature_ids(gpkg):
-    projects = GeoPackageStore(gpkg).read("projects", Query(ids=frozenset({2, 4})))
+    projects = open_store(gpkg).read("projects", Query(ids=frozenset({2, 4})))
     assert projects.index.tolist() == [2, 4]
     assert projects["project_id"].tolist() == ["A2", "A4"]

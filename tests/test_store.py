@@ -1,4 +1,4 @@
-"""The GeoPackage store: filtered reads, atomic writes, clear errors naming the path."""
+"""The GeoPackage store: filtered reads and clear errors naming the path (writes: test_records)."""
 
 from __future__ import annotations
 
@@ -7,18 +7,18 @@ import sqlite3
 from pathlib import Path
 
 import geopandas as gpd
-import pyogrio
 import pytest
 from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.errors import StoreError
 from geoapp.stores import GeoPackageStore, Query
+from tests.fixtures import open_store
 
 
 @pytest.fixture
 def store(gpkg: Path) -> GeoPackageStore:
-    return GeoPackageStore(gpkg)
+    return open_store(gpkg)
 
 
 def test_lists_tables(store):
@@ -59,53 +59,24 @@ def test_dates_are_stored_as_dates(store):
     assert projects["actual_start"].isna().sum() == 1
 
 
-def test_write_replaces_table_and_changes_version(store):
-    before = store.version()
-    new = gpd.GeoDataFrame({"project_id": ["Z1"], "geometry": [Point(1, 1)]}, crs=4326)
-    store.write({"projects": new})
-    assert store.version() != before
-    assert list(store.read("projects")["project_id"]) == ["Z1"]
-    assert len(store.read("parks")) == 2  # other tables kept
-
-
-def test_failed_write_leaves_file_untouched(store, gpkg, monkeypatch):
-    before = gpkg.read_bytes()
-    real_write = pyogrio.write_dataframe
-    calls = []
-
-    def crash_on_second_table(*args, **kwargs):
-        calls.append(kwargs.get("layer"))
-        if len(calls) == 2:
-            raise OSError("disk full")
-        return real_write(*args, **kwargs)
-
-    monkeypatch.setattr(pyogrio, "write_dataframe", crash_on_second_table)
-    frames = {"parks": store.read("parks").iloc[:1], "projects": store.read("projects").iloc[:1]}
-    with pytest.raises(OSError, match="disk full"):
-        store.write(frames)
-    assert gpkg.read_bytes() == before
-    assert [p.name for p in gpkg.parent.iterdir()] == [gpkg.name]  # no temporary file left
-
-
-def test_write_refuses_other_crs(store, gpkg):
-    before = gpkg.read_bytes()
+def test_create_refuses_other_crs(tmp_path):
     frame = gpd.GeoDataFrame({"geometry": [Point(500000, 3800000)]}, crs=4545)
     with pytest.raises(StoreError, match="must be in EPSG:4326"):
-        store.write({"projects": frame})
-    assert gpkg.read_bytes() == before
+        GeoPackageStore.create(tmp_path / "x.gpkg", {"projects": frame})
+    assert list(tmp_path.iterdir()) == []  # no file, no temporary copy
 
 
 def test_missing_file_names_path(tmp_path):
     path = tmp_path / "nothing.gpkg"
     with pytest.raises(StoreError, match=re.escape(f"GeoPackage not found: {path}")):
-        GeoPackageStore(path)
+        open_store(path)
 
 
 def test_not_sqlite_names_path(tmp_path):
     path = tmp_path / "broken.gpkg"
     path.write_bytes(b"this is not a database" * 50)
     with pytest.raises(StoreError, match=f"not a GeoPackage.*{re.escape(str(path))}"):
-        GeoPackageStore(path)
+        open_store(path)
 
 
 def test_sqlite_without_geopackage_tables_names_path(tmp_path):
@@ -113,14 +84,14 @@ def test_sqlite_without_geopackage_tables_names_path(tmp_path):
     with sqlite3.connect(path) as conn:
         conn.execute("CREATE TABLE t (x)")
     with pytest.raises(StoreError, match=re.escape(f"corrupt GeoPackage {path}")):
-        GeoPackageStore(path)
+        open_store(path)
 
 
 def test_truncated_geopackage_names_path(tmp_path, gpkg):
     path = tmp_path / "truncated.gpkg"
     path.write_bytes(gpkg.read_bytes()[:3000])
     with pytest.raises(StoreError, match=re.escape(str(path))):
-        GeoPackageStore(path)
+        open_store(path)
 
 
 def test_app_start_up_error_names_the_path(tmp_path):
@@ -139,5 +110,5 @@ def test_copies_left_by_a_killed_write_are_removed_once_stale(gpkg):
         leftover.write_bytes(b"half-written")
     old = time.time() - 2 * 3600
     os.utime(stale, (old, old))
-    GeoPackageStore(gpkg)
+    open_store(gpkg)
     assert not stale.exists() and fresh.exists()  # a recent one may still be being written

@@ -6,7 +6,6 @@ import math
 import re
 import shutil
 
-import geopandas as gpd
 import mapbox_vector_tile
 import numpy as np
 import pytest
@@ -14,9 +13,9 @@ from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
-from geoapp.stores import GeoPackageStore
+from geoapp.stores import Change, ChangeSet, Query
 from geoapp.tilecache import TileCache
-from tests.fixtures import LINZE
+from tests.fixtures import LINZE, open_store
 from tests.pages import page_layers
 
 P1_PARCELS = {"P1-001", "P1-002", "P1-003"}
@@ -116,9 +115,7 @@ def test_etag_gives_304_until_the_data_changes(client, gpkg):
     etag = first.headers["ETag"]
     assert "max-age" in first.headers["Cache-Control"]
     assert client.get(P1_TILE, headers={"If-None-Match": etag}).status_code == 304
-    store = GeoPackageStore(gpkg)
-    parcels = store.read("parcels")
-    store.write({"parcels": parcels[parcels["parcel_id"] != "P1-001"]})
+    open_store(gpkg).apply(ChangeSet("test", [Change("delete", "parcels", ("P1-001",))]))
     second = client.get(P1_TILE, headers={"If-None-Match": etag})
     assert second.status_code == 200 and second.headers["ETag"] != etag
     assert len(decode(second.data)["parcels"]["features"]) == 2
@@ -222,10 +219,10 @@ def test_amap_basemap_shifts_tiles_and_points(gpkg):
 
 
 def test_store_changes_show_in_the_extent(gpkg):
-    store = GeoPackageStore(gpkg)
-    extra = gpd.GeoDataFrame(
-        {"project_id": ["Z"], "county_code": [LINZE]}, geometry=[Point(100.2, 39.2)], crs=4326
-    )
-    store.write({"projects": extra})
-    assert store.extent("projects").count == 1
-    assert store.extent("projects").bbox == (100.2, 39.2, 100.2, 39.2)
+    store = open_store(gpkg)
+    assert store.extent("projects").count == 5
+    values = {"county_code": LINZE, "geometry": Point(121.5, 41.5)}
+    store.apply(ChangeSet("test", [Change("insert", "projects", ("Z",), values)]))
+    assert store.extent("projects").count == 6
+    assert store.extent("projects").bbox[2:] == (121.5, 41.5)
+    assert store.extent("projects", Query(bbox=(121, 41, 122, 42))).count == 1

@@ -25,7 +25,6 @@ from geoapp.imports.sheets import (
 )
 from geoapp.layers import LayerDef
 
-PROGRESS_TABLE = "progress"
 PROGRESS_FIELDS = {
     "month": ("月份", "报告月份", "填报月份", "统计月份", "month"),
     "remarks": ("备注", "进展情况", "形象进度", "存在问题", "remarks"),

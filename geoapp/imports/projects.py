@@ -81,6 +81,7 @@ class ParsedProjects:
     problems: list[Problem]
     read: int = 0  # data rows in the sheet (blank rows not counted)
     skipped: list[int] = field(default_factory=list)  # totals and group headings
+    fields: tuple[str, ...] = ()  # the fields the sheet has a column for
 
     @property
     def errors(self) -> list[Problem]:
@@ -207,6 +208,7 @@ def parse_projects(
         problems=problems,
         read=count,
         skipped=sorted(rows[i][0] for i in skip),
+        fields=tuple(m.field for m in mapped.values()),
     )
 
 

@@ -19,26 +19,23 @@ import shapely
 
 from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
+from geoapp.imports.changes import progress_changes, row_changes
 from geoapp.imports.crs import detect_gk, orient_axes, to_wgs84
 from geoapp.imports.gis import read_gis
 from geoapp.imports.problems import FileRefused, Problem
-from geoapp.imports.progress import (
-    PROGRESS_TABLE,
-    as_of_month,
-    latest_by_project,
-    read_progress,
-)
+from geoapp.imports.progress import read_progress
 from geoapp.imports.projects import parse_projects
 from geoapp.imports.sheets import RawTable, read_table
 from geoapp.imports.survey import parse_survey
 from geoapp.layers import LayerDef
-from geoapp.progress import project_warning
+from geoapp.schemas import PROGRESS_TABLE
 from geoapp.stores.base import Query, Store
+from geoapp.stores.changes import ChangeSet
 
 SURVEY_SUFFIXES = (".txt", ".csv", ".dat")
+NEW_PARCEL_STATE = "available"
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")  # lon/lat as GPS, AMap/Tencent, Baidu give them
 _TO_WGS84 = {"gcj02": geometries_gcj02_to_wgs84, "bd09": geometries_bd09_to_wgs84}
-INTERNAL = ("_row", "_approximate")
 
 
 @dataclass
@@ -56,6 +53,10 @@ class Prepared:
     applied: bool = False
     rejected: list[int] = field(default_factory=list)
     table: RawTable | None = None  # the sheet as read, for the report's marked cells
+    carried: frozenset[str] = frozenset()  # fields the file gives: an update writes only these
+    as_of: date = field(default_factory=date.today)  # the day warnings are worked out for
+    file: str = ""  # the file's name, for the history ("import:<file>")
+    unchanged: int = 0  # rows whose stored values already were the file's
 
     @property
     def errors(self) -> list[Problem]:
@@ -89,9 +90,10 @@ def prepare_projects(
     _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
     _on_their_parcels(parsed.rows, store, layers)
     _suspect_gcj02(parsed.rows, _parks(store, layers), problems, table.sheet, locale)
+    _at_stored_positions(parsed.rows, store, layer)
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
-    frame = _project_frame(rows, layer, as_of or date.today())
+    frame = _project_frame(rows, layer)
     frame = _in_their_counties(frame, _counties(store, layers), problems, table.sheet, locale)
     rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
     return _counted(
@@ -105,6 +107,9 @@ def prepare_projects(
             parsed.read,
             rejected=rejected,
             table=table,
+            carried=frozenset(parsed.fields),
+            as_of=as_of or date.today(),
+            file=Path(path).name,
         ),
     )
 
@@ -115,7 +120,7 @@ def prepare_parcels(
     path: Path,
     *,
     table: str = "parcels",
-    land_state: str = "available",
+    land_state: str | None = None,
     county: str | None = None,
     source_crs: object = None,
     coords: str = "wgs84",
@@ -140,11 +145,22 @@ def prepare_parcels(
     points = frame.geometry.representative_point()
     frame["county_code"] = _containing(counties, points)
     if table == "parcels":
-        frame["land_state"] = land_state
+        frame["land_state"] = land_state or NEW_PARCEL_STATE
         frame["park_id"] = _containing(_parks(store, layers), points)
     frame["area_mu"] = area_mu(frame)
     keep = [c for c in (*layer.fields, "geometry") if c in frame.columns]
-    prepared = Prepared(table, layer, Path(path).name, frame[keep], problems, len(frame))
+    # A re-surveyed parcel keeps its state unless the user names one.
+    carried = frozenset(keep) - ({"land_state"} if land_state is None else set())
+    prepared = Prepared(
+        table,
+        layer,
+        Path(path).name,
+        frame[keep],
+        problems,
+        len(frame),
+        carried=carried,
+        file=Path(path).name,
+    )
     return _counted(store, prepared)
 
 
@@ -178,60 +194,48 @@ def prepare_progress(
         added=len(frame) - updated,
         updated=updated,
         rejected=rejected,
+        file=Path(path).name,
     )
 
 
-def apply(store: Store, prepared: Prepared, *, only_valid: bool = False) -> Prepared:
-    """Write the valid rows in one atomic step; refuse a file with errors unless asked."""
+def apply(
+    store: Store,
+    prepared: Prepared,
+    *,
+    only_valid: bool = False,
+    blank_clears: bool = False,
+    author: str | None = None,
+) -> Prepared:
+    """Write the valid rows as one change set (all or nothing); refuse a file with errors
+    unless asked. Existing rows are updated in the fields the file carries, last writer wins.
+    Raises ``ChangeRefused`` (nothing written) when the store refuses a row."""
     if prepared.errors and not only_valid:
         raise ImportRefused(prepared.source)
     if prepared.kind == "progress":
-        store.write(_progress_tables(store, prepared))
-        prepared.applied = True
-        return prepared
-    table = prepared.layer.table
-    key = prepared.layer.id_field
-    existing = store.read(table)
-    kept = existing[~existing[key].astype(str).isin(set(prepared.frame[key].astype(str)))]
-    merged = pd.concat([kept.reset_index(drop=True), prepared.frame], ignore_index=True)
-    merged = gpd.GeoDataFrame(merged, geometry="geometry", crs=4326)
-    store.write({table: merged})
+        changes = progress_changes(store, prepared)
+    else:
+        changes = row_changes(store, prepared, blank_clears=blank_clears)
+    applied = store.apply(ChangeSet(author or f"import:{prepared.file}", changes))
     prepared.applied = True
+    if prepared.kind != "progress":
+        prepared.added, prepared.updated = applied.inserted, applied.updated
+        prepared.unchanged = len(changes) - applied.inserted - applied.updated
     return prepared
 
 
-def _progress_tables(store: Store, prepared: Prepared) -> dict[str, gpd.GeoDataFrame]:
-    """The history with this sheet's rows (by code and month), and the projects brought up to
-    their newest month: both written in the same atomic step."""
-    new = prepared.frame.copy()
-    new["month"] = pd.to_datetime(new["month"])
-    history = new
-    if PROGRESS_TABLE in store.tables():
-        old = store.read(PROGRESS_TABLE).reset_index(drop=True)
-        old["month"] = pd.to_datetime(old["month"])
-        keys = set(zip(new["project_id"], new["month"], strict=True))
-        kept = [k not in keys for k in zip(old["project_id"], old["month"], strict=True)]
-        history = pd.concat([old[kept], new], ignore_index=True)
-    projects = store.read(prepared.layer.table).reset_index(drop=True)
-    latest = latest_by_project(new)
-    for code, row in latest.iterrows():
-        at = projects.index[projects["project_id"] == code]
-        for name in ("completed", "status"):
-            if pd.notna(row[name]):
-                projects.loc[at, name] = row[name]
-        for index in at:
-            colour, reason = project_warning(
-                _day(projects.at[index, "planned_start"]),
-                _day(projects.at[index, "actual_start"]),
-                projects.at[index, "annual_plan"],
-                projects.at[index, "completed"],
-                as_of_month(row["month"].date()),
-            )
-            projects.at[index, "warning"], projects.at[index, "warning_reason"] = colour, reason
-    return {
-        PROGRESS_TABLE: gpd.GeoDataFrame(history, geometry="geometry", crs=4326),
-        prepared.layer.table: gpd.GeoDataFrame(projects, geometry="geometry", crs=4326),
-    }
+def _at_stored_positions(rows: list[dict], store: Store, layer: LayerDef) -> None:
+    """Rows without coordinates whose code is already stored keep their stored position."""
+    wanted = {str(r[layer.id_field]) for r in rows if r.get("geometry") is None}
+    wanted.discard("None")
+    if not wanted:
+        return
+    found = store.read(
+        layer.table, Query(any_of={layer.id_field: frozenset(wanted)}, columns=(layer.id_field,))
+    )
+    spots = dict(zip(found[layer.id_field].astype(str), found.geometry, strict=True))
+    for row in rows:
+        if row.get("geometry") is None and str(row.get(layer.id_field)) in spots:
+            row["geometry"], row["placement"] = spots[str(row[layer.id_field])], "stored"
 
 
 def _from_gauss_kruger(
@@ -399,7 +403,7 @@ def _places(store: Store, layers: list[LayerDef]) -> list[tuple[str, shapely.Poi
 def _place_row(row: dict, places: list, problems: list[Problem], sheet: str, locale: str) -> bool:
     """Rows without coordinates go to the park or county their 建设地点 names; else refused."""
     if row.get("geometry") is not None:
-        row["placement"] = "exact"
+        row.setdefault("placement", "exact")
         return True
     text = str(row.get("location") or "") + str(row.get("name") or "")
     for name, point, _kind in places:
@@ -434,25 +438,12 @@ def _place_row(row: dict, places: list, problems: list[Problem], sheet: str, loc
     return False
 
 
-def _project_frame(rows: list[dict], layer: LayerDef, as_of: date) -> gpd.GeoDataFrame:
-    """Typed rows as a frame; a row that brings no warning colour gets the default rules'."""
+def _project_frame(rows: list[dict], layer: LayerDef) -> gpd.GeoDataFrame:
+    """Typed rows as a frame (warnings are worked out when applied, from the stored row)."""
     columns = [*layer.fields, "geometry", "_row"]
     records = [{c: r.get(c) for c in columns} for r in rows]
-    for record in records:
-        if not record.get("warning"):
-            record["warning"], record["warning_reason"] = project_warning(
-                _day(record["planned_start"]),
-                _day(record["actual_start"]),
-                record["annual_plan"],
-                record["completed"],
-                as_of,
-            )
     frame = pd.DataFrame(records, columns=columns)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
-
-
-def _day(value) -> date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
 
 def _in_their_counties(
@@ -472,7 +463,7 @@ def _in_their_counties(
         problems.append(Problem(sheet, int(row), None, reason))
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
     keep = ~outside.to_numpy()
-    return frame.loc[np.array(keep, dtype=bool)].drop(columns=["_row"])
+    return frame.loc[np.array(keep, dtype=bool)]
 
 
 def _say(locale: str, zh: str, en: str) -> str:

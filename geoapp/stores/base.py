@@ -1,6 +1,7 @@
-"""The Store contract: everything a view may ask of storage, with every argument typed.
+"""The Store contract (version 2): everything a view or a writer may ask of storage, typed.
 
-A PostGIS backend will implement the same methods; views never see SQL or files.
+Reads take a ``Query`` that a backend pushes down; writes are change sets (``changes.py``).
+A PostGIS backend implements the same methods; views never see SQL or files.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Protocol
 import geopandas as gpd
 import numpy as np
 from shapely.geometry.base import BaseGeometry
+
+from geoapp.stores.changes import Applied, Changed, ChangeSet, HistoryEntry, Key
 
 BBox = tuple[float, float, float, float]
 Bound = float | str | None  # a number, or an ISO date for date fields; None: open
@@ -79,7 +82,13 @@ class Extent:
 
 
 class Store(Protocol):
-    """Read and write GeoDataFrames by table name; geometry is always EPSG:4326."""
+    """The store of record: features by table name (geometry always EPSG:4326), written only
+    through change sets, every change kept in the history.
+
+    Feature ids (the index of ``read``'s frames) are stable: assigned once when a row is first
+    inserted, never changed by an edit, never reused, and given back when a deleted row is
+    restored or inserted again under the same key.
+    """
 
     def tables(self) -> list[str]:
         """Names of the tables that hold features."""
@@ -93,10 +102,29 @@ class Store(Protocol):
         """Count and bounding box of the matching rows, without materialising them."""
         ...
 
-    def write(self, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
-        """Replace the given tables, all or nothing: a crash leaves the old data intact."""
+    def apply(self, change_set: ChangeSet) -> Applied:
+        """Write a change set all or nothing, with one history entry per changed row.
+
+        Raises ``ChangeRefused`` (nothing written) naming every change that does not fit the
+        declared schema, addresses a missing key (update, delete) or an existing one (insert),
+        or is based on an older version of its row than the stored one (a conflict).
+        """
         ...
 
-    def version(self) -> str:
-        """A token that changes whenever the data changes (for caches and ETags)."""
+    def history(
+        self, table: str | None = None, key: Key | None = None, since: int = 0, limit: int = 1000
+    ) -> list[HistoryEntry]:
+        """Applied changes after entry ``since``, newest first: of one row, a table or all."""
+        ...
+
+    def restore(self, table: str, key: Key, version: int, author: str) -> Applied:
+        """Bring a row back as it was at ``version`` (0: before its first recorded change)."""
+        ...
+
+    def changes_since(self, token: int) -> Changed:
+        """Feature ids changed after history entry ``token``, by table: for caches."""
+        ...
+
+    def version(self, table: str | None = None) -> str:
+        """A token that changes whenever the data (of ``table``, or any) changes."""
         ...

@@ -1,6 +1,6 @@
 """A table held in memory with what makes queries on a million rows fast.
 
-- an STRtree (shapely, via the GeoDataFrame's ``sindex``) for bbox queries;
+- an STRtree (shapely) for bbox queries, shared by the snapshots that writes patch in;
 - each feature's bounds as one numpy array, for extents without touching geometries;
 - low-cardinality text columns as pandas categoricals, so an ``isin`` compares small
   integer codes (11 ms instead of 85 ms on a million rows);
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 
 import geopandas as gpd
 import numpy as np
@@ -21,20 +22,70 @@ from shapely.geometry import box
 from geoapp.stores.base import Bound, Extent, Query
 
 MASK_CACHE_SIZE = 32
+REBUILD_MIN = 5000  # rows moved or deleted since the tree was built, before a fresh build
+REBUILD_SHARE = 0.05
 POSITIONS_CACHE_SIZE = 16  # a page's count and rows ask for the same positions twice
 CATEGORY_MAX_SHARE = 0.05  # a text column becomes categorical when ≤ 5 % of values are distinct
 
 
 class FrameIndex:
-    """One table's rows (index = feature id) and the indexes that answer a ``Query``."""
+    """One table's rows (index = feature id) and the indexes that answer a ``Query``.
+
+    An index is never changed once built: ``patched`` returns a new one that shares the
+    STRtree and every unchanged column, so a request that is reading keeps a consistent
+    snapshot while a write lands. Rows whose geometry changed after the tree was built are
+    kept in ``extra`` and always tested; deleted rows are masked out by ``alive``. When those
+    grow past ``REBUILD_SHARE`` of the table, the next patch builds a fresh, compact index.
+    """
 
     def __init__(self, frame: gpd.GeoDataFrame):
         self.frame = _with_categories(frame)
         self.bounds = shapely.bounds(self.frame.geometry.values)
-        self.frame.sindex  # noqa: B018  build the STRtree now, not on the first request
+        self.tree = shapely.STRtree(self.frame.geometry.values)
+        self.alive: np.ndarray | None = None  # None: every row is alive
+        self.extra = np.empty(0, dtype=np.intp)
+        self._caches()
+
+    def _caches(self) -> None:
         self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._positions: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def patched(self, rows: gpd.GeoDataFrame, gone: Collection[int]) -> FrameIndex:
+        """A new index with ``rows`` (indexed by feature id) updated or added and the feature
+        ids in ``gone`` removed; this one is left as it was."""
+        if list(rows.columns) != list(self.frame.columns):
+            rows = rows.reindex(columns=self.frame.columns)
+        at = self.frame.index.get_indexer(rows.index)
+        old = at >= 0
+        frame = _set_rows(self.frame, at[old], rows[old])
+        alive = np.ones(len(self.frame), dtype=bool) if self.alive is None else self.alive.copy()
+        alive[at[old]] = True
+        gone_at = self.frame.index.get_indexer(list(gone))
+        alive[gone_at[gone_at >= 0]] = False
+        bounds = self.bounds.copy()
+        bounds[at[old]] = shapely.bounds(rows.geometry.values[old])
+        moved = at[old][
+            ~shapely.equals_exact(self.frame.geometry.values[at[old]], rows.geometry.values[old], 0)
+        ]
+        added = rows[~old]
+        if len(added):
+            frame = _append(frame, added)
+            bounds = np.vstack([bounds, shapely.bounds(added.geometry.values)])
+            alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
+            moved = np.concatenate([moved, np.arange(len(self.frame), len(frame))])
+        extra = np.union1d(self.extra, moved).astype(np.intp)
+        if len(extra) + int((~alive).sum()) > max(REBUILD_MIN, REBUILD_SHARE * len(frame)):
+            return FrameIndex(frame[alive])
+        return self._sharing_tree(frame, bounds, alive, extra)
+
+    def _sharing_tree(self, frame, bounds, alive, extra) -> FrameIndex:
+        index = FrameIndex.__new__(FrameIndex)
+        index.frame, index.bounds, index.tree = frame, bounds, self.tree
+        index.alive = None if alive.all() else alive
+        index.extra = extra
+        index._caches()
+        return index
 
     def positions(self, query: Query) -> np.ndarray:
         """Row positions matching ``query``, in stored order.
@@ -59,7 +110,8 @@ class FrameIndex:
         areas = [a for a in (box(*query.bbox) if query.bbox else None, query.shape) if a]
         if not areas:
             return np.flatnonzero(mask)
-        hits = np.sort(self.frame.sindex.query(areas[0]))  # bounding boxes overlap
+        hits = self.tree.query(areas[0])  # bounding boxes overlap (as the tree was built)
+        hits = np.union1d(hits, self.extra)  # rows added or moved since
         hits = hits[mask[hits]]
         for area in areas:
             hits = self._intersecting(hits, area)
@@ -141,6 +193,8 @@ class FrameIndex:
             mask &= query.where.mask(self.frame)
         if query.ids is not None:
             mask &= self.frame.index.isin(list(query.ids))
+        if self.alive is not None:
+            mask &= self.alive
         return mask
 
 
@@ -176,3 +230,54 @@ def _with_categories(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         if pd.api.types.is_string_dtype(values) and values.nunique() <= limit:
             frame[column] = values.astype("category")
     return frame
+
+
+def _set_rows(frame: gpd.GeoDataFrame, at: np.ndarray, rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """A shallow copy of ``frame`` with the rows at positions ``at`` replaced; only the
+    columns whose values change are copied."""
+    result = frame.copy(deep=False)
+    if not len(at):
+        return result
+    geometry = frame.geometry.name
+    for column in frame.columns:
+        new = rows[column]
+        if column == geometry:
+            values = frame.geometry.values.copy()
+            values[at] = new.values
+            result[column] = gpd.GeoSeries(values, index=frame.index, crs=frame.crs)
+            continue
+        current = frame[column]
+        if current.iloc[at].reset_index(drop=True).equals(new.reset_index(drop=True)):
+            continue
+        result[column] = _with_values(current, at, new)
+    return result
+
+
+def _with_values(column: pd.Series, at: np.ndarray, new: pd.Series) -> pd.Series:
+    column = column.copy()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        fresh = set(new.dropna().astype(str)) - set(column.cat.categories.astype(str))
+        if fresh:
+            column = column.cat.add_categories(sorted(fresh))
+        new = new.astype(object).where(new.notna(), None)
+    column.iloc[at] = new.to_numpy()
+    return column
+
+
+def _append(frame: gpd.GeoDataFrame, rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``rows`` after ``frame``; categorical columns take the union of both categories."""
+    rows = rows.copy()
+    frame = frame.copy(deep=False)
+    for column in frame.columns:
+        if isinstance(frame[column].dtype, pd.CategoricalDtype):
+            fresh = set(rows[column].dropna().astype(str)) - set(
+                frame[column].cat.categories.astype(str)
+            )
+            if fresh:
+                frame[column] = frame[column].cat.add_categories(sorted(fresh))
+            rows[column] = pd.Categorical(
+                rows[column].astype(object).where(rows[column].notna(), None),
+                categories=frame[column].cat.categories,
+            )
+    joined = pd.concat([frame, rows])
+    return gpd.GeoDataFrame(joined, geometry=frame.geometry.name, crs=frame.crs)

@@ -29,6 +29,7 @@ from geoapp.imports.service import (
     prepare_projects,
 )
 from geoapp.services import services
+from geoapp.stores import ChangeRefused
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 KINDS = {
@@ -108,6 +109,9 @@ def apply_upload(token: str):
             ),
             status=400,
         )
+    except ChangeRefused as refused:
+        lines = "; ".join(refused.messages(str(get_locale()))[:10])
+        return _show(token, refused=_("Nothing was written: %(why)s", why=lines), status=409)
     shutil.rmtree(_folder(token), ignore_errors=True)
     return _page(prepared=prepared, done=True)
 

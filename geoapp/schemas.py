@@ -1,0 +1,48 @@
+"""The schema of every table of record, from the layer declarations: what a write may hold.
+
+A layer's fields give its table's columns and types (number, date, enum with its keys, text)
+and its ``id_field`` the key. The monthly ``progress`` history has no layer of its own: its
+rows are keyed by project code and month, and its stage takes the projects' status values.
+"""
+
+from __future__ import annotations
+
+from geoapp.layers import LayerDef
+from geoapp.stores.changes import FieldSpec, TableSchema
+
+PROGRESS_TABLE = "progress"
+
+
+def layer_schema(layer: LayerDef) -> TableSchema:
+    fields = {
+        name: FieldSpec(spec.type, frozenset(v.key for v in spec.values))
+        for name, spec in layer.fields.items()
+    }
+    return TableSchema(layer.table, (layer.id_field,), fields, layer.geometry)
+
+
+def progress_schema(projects: LayerDef) -> TableSchema:
+    status = projects.fields.get("status")
+    return TableSchema(
+        PROGRESS_TABLE,
+        ("project_id", "month"),
+        {
+            "project_id": FieldSpec("text"),
+            "month": FieldSpec("date"),
+            "completed": FieldSpec("number"),
+            "status": FieldSpec("enum", frozenset(v.key for v in status.values))
+            if status
+            else FieldSpec("text"),
+            "remarks": FieldSpec("text"),
+        },
+        "point",
+    )
+
+
+def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
+    """Every table a change set may write, by table name."""
+    schemas = {layer.table: layer_schema(layer) for layer in layers}
+    projects = next((layer for layer in layers if layer.table == "projects"), None)
+    if projects is not None:
+        schemas[PROGRESS_TABLE] = progress_schema(projects)
+    return schemas
