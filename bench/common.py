@@ -134,6 +134,19 @@ def data_extent(path: Path, table: str = "parcels") -> tuple[float, float, float
     return tuple(float(v) for v in row)
 
 
+def random_bbox(
+    rng: np.random.Generator, centers: np.ndarray, extent: tuple[float, float, float, float]
+) -> tuple[float, float, float, float]:
+    """A bbox of 10 % × 10 % of ``extent`` (1 % of its area) around a random feature centre,
+    moved inside the extent: where a user pans to, over the data rather than empty land."""
+    minx, miny, maxx, maxy = extent
+    w, h = (maxx - minx) / 10, (maxy - miny) / 10
+    lon, lat = centers[rng.integers(len(centers))]
+    x0 = min(max(lon - w / 2, minx), maxx - w)
+    y0 = min(max(lat - h / 2, miny), maxy - h)
+    return (round(x0, 6), round(y0, 6), round(x0 + w, 6), round(y0 + h, 6))
+
+
 def tile_of(lon: np.ndarray, lat: np.ndarray, z: int) -> tuple[np.ndarray, np.ndarray]:
     """Web Mercator tile column and row of each point at zoom ``z``."""
     n = 2**z

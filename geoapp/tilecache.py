@@ -1,7 +1,9 @@
 """A bounded in-process cache of encoded tiles, least recently used out first.
 
 Memory is bounded by bytes, not entries, so a flood of distinct tile requests cannot grow it.
-Keys carry the store version: when the data changes, every older tile is dropped at once.
+Each tile is kept with the version of its layer's table: a write to parcels makes the parcel
+tiles stale (they are rebuilt from the patched in-memory table on their next request) and
+leaves every other layer's tiles alone.
 """
 
 from __future__ import annotations
@@ -15,35 +17,35 @@ class TileCache:
     def __init__(self, max_bytes: int):
         self.max_bytes = max_bytes
         self.size = 0
-        self._items: OrderedDict[Hashable, bytes] = OrderedDict()
-        self._version: str | None = None
+        self._items: OrderedDict[Hashable, tuple[str, bytes]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, version: str, key: Hashable) -> bytes | None:
+        """The tile if it was built from data of this version."""
         with self._lock:
-            self._drop_if_stale(version)
-            data = self._items.get(key)
-            if data is not None:
-                self._items.move_to_end(key)
-            return data
+            found = self._items.get(key)
+            if found is None:
+                return None
+            if found[0] != version:
+                self._remove(key)
+                return None
+            self._items.move_to_end(key)
+            return found[1]
 
     def put(self, version: str, key: Hashable, data: bytes) -> None:
         if len(data) > self.max_bytes:
             return
         with self._lock:
-            self._drop_if_stale(version)
-            old = self._items.pop(key, None)
-            self.size += len(data) - (len(old) if old is not None else 0)
-            self._items[key] = data
+            self._remove(key)
+            self._items[key] = (version, data)
+            self.size += len(data)
             while self.size > self.max_bytes:
-                _, evicted = self._items.popitem(last=False)
-                self.size -= len(evicted)
+                self._remove(next(iter(self._items)))
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def _drop_if_stale(self, version: str) -> None:
-        if version != self._version:
-            self._items.clear()
-            self.size = 0
-            self._version = version
+    def _remove(self, key: Hashable) -> None:
+        old = self._items.pop(key, None)
+        if old is not None:
+            self.size -= len(old[1])

@@ -9,9 +9,9 @@ Known answers, so tests can assert exact counts and sums:
 
 from __future__ import annotations
 
-from datetime import date
 import contextlib
 import sqlite3
+from datetime import date
 from pathlib import Path
 
 import geopandas as gpd

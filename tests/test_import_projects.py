@@ -367,7 +367,6 @@ def test_bad_cells_are_located_with_reasons_in_chinese(tmp_path: Path):
         ("项目表", 9, "经度", "经度 34.9 不在中国范围内（东经 73–136 度）；经度和纬度可能填反了"),
         ("项目表", 9, "纬度", "纬度 106.8 不在中国范围内（北纬 3–54 度）；经度和纬度可能填反了"),
         ("项目表", 10, "行政区划代码", "“61032”不是 6 位行政区划代码（例如 610327）"),
-        ("项目表", 11, "项目名称", "“项目名称”不能为空"),
         ("项目表", 11, "级别", "“乡级”不是有效的“级别”；可填：省级重点、市级重点、县级重点"),
     ]
     assert all(p.severity == "error" for p in result.problems)
@@ -399,7 +398,6 @@ def test_bad_cells_have_english_reasons(tmp_path: Path):
         (9, "纬度", "Latitude 106.8 is outside China (3–54° N); longitude and latitude may "
          "be swapped"),
         (10, "行政区划代码", '"61032" is not a 6-digit administrative code (such as 610327)'),
-        (11, "项目名称", '"项目名称" must not be empty'),
         (11, "级别", '"乡级" is not a valid "级别"; use one of: Provincial, City, County'),
     ]  # fmt: skip
     assert result.problems[0].describe("en") == (
@@ -568,8 +566,7 @@ def test_missing_required_columns_are_refused_by_name(tmp_path: Path):
         tmp_path / "m.csv", [["建设单位", "总投资", "建设阶段"], ["城投", "1", "在建"]]
     )
     assert refusal(path).reason == (
-        "缺少必需的列：项目代码（或：项目编码、项目编号、代码、code、project code）、"
-        "项目名称（或：名称、project、project name、name）"
+        "缺少必需的列：项目代码（或：项目编码、项目编号、代码、code、project code）"
     )
 
 

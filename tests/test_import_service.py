@@ -16,7 +16,7 @@ from pyproj import Transformer
 
 from geoapp.cli import main
 from geoapp.config import PROJECT_ROOT
-from geoapp.imports.service import ImportRefused, apply, prepare_parcels
+from geoapp.imports.service import ImportRefused, apply, prepare_parcels, prepare_projects
 from geoapp.layers import load_layers
 from tests.fixtures import LONG, open_store, table_rows, writer_is_inside_its_transaction
 
@@ -531,3 +531,18 @@ def test_points_picked_on_amap_are_flagged(gpkg, tmp_path):
     assert any("GCJ-02" in p.reason for p in flagged.warnings)
     fixed = prepare_projects(store, LAYERS, path, coords="gcj02")
     assert not any("GCJ-02" in p.reason for p in fixed.warnings)
+
+
+def test_a_new_code_needs_a_name_an_existing_one_does_not(gpkg, tmp_path):
+    sheet = tmp_path / "本月.csv"
+    sheet.write_text(
+        "项目代码,累计完成投资（万元）,经度,纬度\nA1,88,,\nNEW-9,5,106.8,34.9\n", encoding="utf-8"
+    )
+    store = open_store(gpkg)
+    prepared = prepare_projects(store, LAYERS, sheet)
+    assert [(p.row, "NEW-9" in p.reason and "项目名称" in p.reason) for p in prepared.errors] == [
+        (3, True)
+    ]
+    apply(store, prepared, only_valid=True)
+    a1 = store.read("projects").set_index("project_id").loc["A1"]
+    assert a1["completed"] == 88 and a1["name"] == "陇县乳制品项目"

@@ -129,7 +129,15 @@ def test_tile_cache_is_bounded_and_dropped_on_new_data():
     assert len(cache) == 10
     assert cache.get("v1", ("parcels", 499)) == b"x" * 100
     assert cache.get("v1", ("parcels", 0)) is None  # least recently used went first
-    assert cache.get("v2", ("parcels", 499)) is None and cache.size == 0
+    assert cache.get("v2", ("parcels", 499)) is None and cache.size == 900  # stale: dropped
+    assert cache.get("v1", ("parcels", 498)) == b"x" * 100  # the others stay
+
+
+def test_a_write_to_one_table_keeps_the_other_layers_tiles(client, gpkg):
+    etag = client.get(P1_TILE).headers["ETag"]
+    change = Change("update", "projects", ("A1",), {"completed": 1.0})
+    open_store(gpkg).apply(ChangeSet("test", [change]))
+    assert client.get(P1_TILE, headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_points_bin_is_decodable(client):

@@ -90,7 +90,8 @@ def prepare_projects(
     _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
     _on_their_parcels(parsed.rows, store, layers)
     _suspect_gcj02(parsed.rows, _parks(store, layers), problems, table.sheet, locale)
-    _at_stored_positions(parsed.rows, store, layer)
+    stored = _at_stored_positions(parsed.rows, store, layer)
+    parsed.rows = _named_if_new(parsed.rows, stored, problems, table.sheet, locale)
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer)
@@ -223,19 +224,42 @@ def apply(
     return prepared
 
 
-def _at_stored_positions(rows: list[dict], store: Store, layer: LayerDef) -> None:
-    """Rows without coordinates whose code is already stored keep their stored position."""
-    wanted = {str(r[layer.id_field]) for r in rows if r.get("geometry") is None}
-    wanted.discard("None")
-    if not wanted:
-        return
+def _at_stored_positions(rows: list[dict], store: Store, layer: LayerDef) -> set[str]:
+    """Rows without coordinates whose code is already stored keep their stored position.
+    Returns the codes of the rows that are stored already."""
+    codes = frozenset(str(r.get(layer.id_field)) for r in rows)
     found = store.read(
-        layer.table, Query(any_of={layer.id_field: frozenset(wanted)}, columns=(layer.id_field,))
+        layer.table, Query(any_of={layer.id_field: codes}, columns=(layer.id_field,))
     )
     spots = dict(zip(found[layer.id_field].astype(str), found.geometry, strict=True))
     for row in rows:
         if row.get("geometry") is None and str(row.get(layer.id_field)) in spots:
             row["geometry"], row["placement"] = spots[str(row[layer.id_field])], "stored"
+    return set(spots)
+
+
+def _named_if_new(
+    rows: list[dict], stored: set[str], problems: list[Problem], sheet: str, locale: str
+) -> list[dict]:
+    """A row that adds a project must name it; a row that updates one may carry only figures."""
+    kept = []
+    for row in rows:
+        if str(row.get("project_id")) in stored or row.get("name"):
+            kept.append(row)
+            continue
+        problems.append(
+            Problem(
+                sheet,
+                row["_row"],
+                None,
+                _say(
+                    locale,
+                    f"项目代码“{row.get('project_id')}”不在项目库中：新增项目须填写项目名称",
+                    f"project code “{row.get('project_id')}” is new: a new project needs a name",
+                ),
+            )
+        )
+    return kept
 
 
 def _from_gauss_kruger(

@@ -133,7 +133,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '"{value}" is not one of the allowed values ({choices})',
     ),
     "text": ("“{value}”不是文本", '"{value}" is not text'),
-    "geometry": ("几何图形无效：{reason}", "invalid geometry: {reason}"),
+    "geometry": ("几何图形无效：{why}", "invalid geometry: {why}"),
     "geometry_kind": (
         "几何类型应为 {expected}，实际为 {found}",
         "the geometry must be a {expected}, not a {found}",
@@ -197,6 +197,9 @@ class ChangeRefused(GeoappError):
     def __init__(self, refusals: Sequence[Refusal]):
         self.refusals = list(refusals)
         super().__init__("; ".join(r.message("zh") for r in self.refusals[:20]))
+
+    def __reduce__(self):  # travels between processes whole, refusals and all
+        return (ChangeRefused, (self.refusals,))
 
     @property
     def conflict(self) -> bool:
@@ -266,16 +269,16 @@ def _geometry_problem(schema: TableSchema, value: Any) -> tuple[str, dict[str, A
     if value is None:
         return None
     if not isinstance(value, BaseGeometry):
-        return "geometry", {"reason": type(value).__name__}
+        return "geometry", {"why": type(value).__name__}
     if value.is_empty:
-        return "geometry", {"reason": "empty"}
+        return "geometry", {"why": "empty"}
     minx, miny, maxx, maxy = value.bounds
     if not all(math.isfinite(v) for v in value.bounds) or not (
         LON_LAT[0] <= minx <= maxx <= LON_LAT[2] and LON_LAT[1] <= miny <= maxy <= LON_LAT[3]
     ):
-        return "geometry", {"reason": "not lon/lat (EPSG:4326)"}
+        return "geometry", {"why": "not lon/lat (EPSG:4326)"}
     if not shapely.is_valid(value):
-        return "geometry", {"reason": shapely.is_valid_reason(value)}
+        return "geometry", {"why": shapely.is_valid_reason(value)}
     kind = value.geom_type.lower().removeprefix("multi")
     if schema.geometry not in ("any", kind):
         return "geometry_kind", {"expected": schema.geometry, "found": value.geom_type}

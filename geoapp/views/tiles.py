@@ -40,7 +40,7 @@ def _tile(audience: str, layer_id: str, z: str, x: str, y: str) -> Response:
     flt, errors = parse_filter(request.args, [layer], areas.county_codes(), areas.park_ids())
     if errors:
         raise errors[0]
-    version = svc.store.version()
+    version = svc.store.version(layer.table)
     key = (audience, layer.id, zxy, tuple(flt.to_args().items(multi=True)))
     etag = hashlib.sha1(repr((version, key)).encode()).hexdigest()[:20]
     headers = {"ETag": f'"{etag}"', "Cache-Control": _cache_control(audience)}

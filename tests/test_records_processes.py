@@ -1,0 +1,237 @@
+"""Many real processes writing one GeoPackage at once: nothing lost, every stale write refused
+as a conflict, one history entry per applied change; imports from several processes; ids and
+untouched fields that survive an import, and every page still answering afterwards.
+
+Workers are separate Python processes (``spawn``), not threads, because SQLite's locks and the
+in-memory caches are per process: that is what gunicorn workers and `geoapp import` do.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Point
+
+from geoapp import create_app
+from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
+from tests.fixtures import LONG, open_store
+
+IMPORT = [sys.executable, "-m", "geoapp.cli", "import", "projects"]
+PROCESSES = 8
+UPDATES = 50
+
+
+def _wait_until(moment: float) -> None:
+    time.sleep(max(0.0, moment - time.time()))
+
+
+def increment(path: str, code: str, attempts: int, start_at: float) -> tuple[int, int]:
+    """Read-modify-write ``completed`` + 1 with the version read: (applied, conflicts)."""
+    store = open_store(Path(path))
+    _wait_until(start_at)
+    applied = conflicts = 0
+    for _ in range(attempts):
+        newest = store.history("projects", (code,), limit=1)
+        if newest:
+            version, value = newest[0].version, newest[0].after["completed"]
+        else:
+            found = store.read("projects", Query(any_of={"project_id": frozenset({code})}))
+            version, value = 0, float(found["completed"].iloc[0])
+        change = Change(
+            "update", "projects", (code,), {"completed": value + 1}, base_version=version
+        )
+        try:
+            store.apply(ChangeSet(f"worker-{os.getpid()}", [change]))
+            applied += 1
+        except ChangeRefused as refused:
+            assert refused.conflict, refused.messages("en")
+            conflicts += 1
+    return applied, conflicts
+
+
+def update_own_row(path: str, code: str, updates: int, start_at: float) -> int:
+    """Set ``completed`` to 1, 2, … on a row no other worker touches, each time based on the
+    version this worker wrote last (so a lost or reordered write would show as a conflict)."""
+    store = open_store(Path(path))
+    _wait_until(start_at)
+    version = store.history("projects", (code,), limit=1)[0].version  # its insert
+    for value in range(1, updates + 1):
+        change = Change(
+            "update", "projects", (code,), {"completed": float(value)}, base_version=version
+        )
+        store.apply(ChangeSet(f"worker-{code}", [change]))
+        version = store.history("projects", (code,), limit=1)[0].version
+    return updates
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
+
+
+def test_many_processes_on_one_row_lose_nothing(gpkg):
+    start = float(open_store(gpkg).read("projects").set_index("project_id").at["A1", "completed"])
+    start_at = time.time() + 3  # every worker has started (and imported geopandas) by then
+    with _pool(PROCESSES) as pool:
+        results = list(
+            pool.map(
+                increment, *zip(*[(str(gpkg), "A1", UPDATES, start_at)] * PROCESSES, strict=True)
+            )
+        )
+    applied = sum(r[0] for r in results)
+    conflicts = sum(r[1] for r in results)
+    assert applied + conflicts == PROCESSES * UPDATES
+    assert applied >= UPDATES  # at least one writer always wins
+    store = open_store(gpkg)
+    final = store.read("projects").set_index("project_id").at["A1", "completed"]
+    assert final == start + applied  # every applied increment is there: none lost
+    assert len(store.history("projects", ("A1",), limit=10_000)) == applied
+
+
+def test_many_processes_on_their_own_rows_lose_nothing(gpkg):
+    store = open_store(gpkg)
+    codes = [f"W{n}" for n in range(PROCESSES)]
+    inserts = [
+        Change("insert", "projects", (code,), {"geometry": Point(106.8 + n / 100, 34.9)})
+        for n, code in enumerate(codes)
+    ]
+    store.apply(ChangeSet("setup", inserts))
+    start_at = time.time() + 3
+    with _pool(PROCESSES) as pool:
+        args = [(str(gpkg), code, UPDATES, start_at) for code in codes]
+        assert sum(pool.map(update_own_row, *zip(*args, strict=True))) == PROCESSES * UPDATES
+    frame = store.read("projects").set_index("project_id")
+    assert frame.loc[codes, "completed"].tolist() == [float(UPDATES)] * PROCESSES
+    history = store.history("projects", limit=100_000)
+    assert len(history) == PROCESSES * (UPDATES + 1)
+    assert len({e.version for e in history}) == len(history)
+
+
+def _sheet(path: Path, rows: list[list]) -> Path:
+    header = ["项目代码", "项目名称", "建设地点", "建设阶段", "总投资（万元）", "经度", "纬度"]
+    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows([header, *rows])
+    return path
+
+
+def _import(gpkg: Path, sheet: Path) -> subprocess.Popen:
+    env = dict(os.environ, GEOAPP_DATA=str(gpkg))
+    return subprocess.Popen(
+        [*IMPORT, str(sheet), "--apply"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_imports_from_several_processes_at_once_all_land(gpkg, tmp_path):
+    files = 6
+    sheets = [
+        _sheet(
+            tmp_path / f"县{f}.csv",
+            [
+                [f"F{f}-{n}", f"项目{f}-{n}", "陇县", "在建", 100, 106.8 + n / 100, 34.9]
+                for n in range(10)
+            ],
+        )
+        for f in range(files)
+    ]
+    running = [_import(gpkg, sheet) for sheet in sheets]
+    outputs = [proc.communicate(timeout=120)[0] for proc in running]
+    assert [proc.returncode for proc in running] == [0] * files, outputs
+    codes = set(open_store(gpkg).read("projects")["project_id"])
+    assert {f"F{f}-{n}" for f in range(files) for n in range(10)} <= codes
+    authors = {e.author for e in open_store(gpkg).history(limit=1000)}
+    assert authors == {f"import:县{f}.csv" for f in range(files)}
+
+
+@pytest.fixture
+def demo_copy(demo_gpkg, tmp_path) -> Path:
+    path = tmp_path / "demo.gpkg"
+    path.write_bytes(demo_gpkg.read_bytes())
+    return path
+
+
+PAGES = (
+    "/",
+    "/?county=610327",
+    "/?county=610327&status=construction&total_investment_min=1000",
+    "/api/layers/projects/features?q=000005",
+    "/api/layers/projects/features?county=610327&limit=5000",
+    "/api/layers/projects/points.bin?county=610327",
+    "/ogc/collections/projects/items?limit=10",
+    "/export/projects.csv?county=610327",
+    "/tiles/projects/10/814/405.pbf",
+)
+
+
+def _every_page_answers(client) -> None:
+    for url in PAGES:
+        assert client.get(url).status_code == 200, url
+
+
+def test_a_partial_sheet_keeps_ids_and_untouched_fields_and_every_page_answers(demo_copy):
+    code = "2026-610327-30-01-000005"
+    client = create_app({"GEOAPP_DATA": demo_copy}).test_client()
+    by_code = client.get(f"/api/layers/projects/features?q={code}").json["features"][0]
+    link = f"/api/layers/projects/features/{by_code['id']}"
+    before = client.get(link).json["properties"]
+    neighbour = client.get(f"/api/layers/projects/features/{by_code['id'] + 1}").json
+    sheet = demo_copy.parent / "三月进度.csv"
+    with open(sheet, "w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["项目代码", "项目名称", "累计完成投资（万元）", "备注说明"],
+                [code, before["name"], 4321, "x"],
+            ]
+        )
+    done = _import(demo_copy, sheet)
+    output = done.communicate(timeout=120)[0]
+    assert done.returncode == 0, output
+    after = client.get(link).json["properties"]  # the link taken before the import
+    assert after["project_id"] == code and after["completed"] == 4321
+    for name in ("owner", "leader", "unit", "actual_start", "total_investment", "status"):
+        assert after[name] == before[name], name
+    assert "开工" not in (after.get("warning_reason") or "")
+    assert client.get(f"/api/layers/projects/features/{by_code['id'] + 1}").json == neighbour
+    _every_page_answers(client)
+
+
+def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_path):
+    code = "2026-610327-30-01-000005"
+    sheet = tmp_path / "bad.csv"
+    with open(sheet, "w", newline="", encoding="utf-8-sig") as handle:
+        csv.writer(handle).writerows(
+            [
+                ["项目代码", "累计完成投资（万元）"],  # a code and this month's figure only
+                [code, "约三千"],
+                ["2026-610327-83-01-000001", 12],
+            ]
+        )
+    env = dict(os.environ, GEOAPP_DATA=str(demo_copy))
+    done = subprocess.run(
+        [*IMPORT, str(sheet), "--apply"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "约三千" in done.stdout
+    subprocess.run(
+        [*IMPORT, str(sheet), "--apply", "--only-valid"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    store = open_store(demo_copy)
+    assert store.read("projects")["completed"].dtype == float
+    client = create_app({"GEOAPP_DATA": demo_copy}).test_client()
+    _every_page_answers(client)
+    assert LONG in client.get("/?county=610327").get_data(as_text=True)
