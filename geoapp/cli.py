@@ -276,3 +276,38 @@ def import_parcels(
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("table", required=False)
+@click.argument("key", nargs=-1)
+@click.option("--limit", type=int, default=50, help="Newest entries to show.")
+def history(table: str | None, key: tuple[str, ...], limit: int) -> None:
+    """What changed, newest first: of all tables, one TABLE, or one row (TABLE KEY…)."""
+    store, _layers, _config = _services()
+    for entry in store.history(table, key or None, limit=limit):
+        click.echo(
+            f"v{entry.version}  {entry.at}  {entry.author}  {entry.op}  "
+            f"{entry.table} {'/'.join(entry.key)} (id {entry.feature_id}): "
+            f"{', '.join(entry.fields) or '-'}"
+        )
+
+
+@main.command()
+@click.argument("table")
+@click.argument("key", nargs=-1, required=True)
+@click.option("--version", "version", type=int, required=True, help="0: before any change.")
+@click.option("--by", "author", default="admin", help="Who restores (kept in the history).")
+@click.option("--lang", "locale", type=click.Choice(["zh", "en"]), default="zh")
+def restore(table: str, key: tuple[str, ...], version: int, author: str, locale: str) -> None:
+    """Bring a row back as it was at a version of its history (a deleted row: under its id)."""
+    from geoapp.stores import ChangeRefused
+
+    store, _layers, _config = _services()
+    try:
+        applied = store.restore(table, key, version, f"restore:{author}")
+    except ChangeRefused as refused:
+        for line in refused.messages(locale):
+            click.echo(f"✗ {line}", err=True)
+        sys.exit(1)
+    click.echo(f"restored {table} {'/'.join(key)} to v{version} (id {applied.ids[key]})")

@@ -33,3 +33,19 @@ def test_check_fails_naming_a_missing_file(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["check"])
     assert result.exit_code == 1
     assert str(missing) in result.output
+
+
+def test_history_then_restore_from_the_command_line(gpkg, monkeypatch):
+    from geoapp.stores import Change, ChangeSet
+
+    monkeypatch.setenv("GEOAPP_DATA", str(gpkg))
+    store = open_store(gpkg)
+    store.apply(ChangeSet("王科长", [Change("update", "projects", ("A1",), {"completed": 1.0})]))
+    shown = CliRunner().invoke(main, ["history", "projects", "A1"])
+    assert shown.exit_code == 0 and "王科长  update  projects A1" in shown.output
+    assert "completed" in shown.output
+    done = CliRunner().invoke(main, ["restore", "projects", "A1", "--version", "0"])
+    assert done.exit_code == 0, done.output
+    assert store.read("projects").set_index("project_id").at["A1", "completed"] != 1.0
+    refused = CliRunner().invoke(main, ["restore", "projects", "A1", "--version", "77"])
+    assert refused.exit_code == 1 and "没有版本 77" in refused.output

@@ -169,7 +169,10 @@ def test_feature_lookup(client):
         client.get("/api/layers/projects/features/2").get_json()["properties"]["project_id"] == "A2"
     )
     assert client.get("/api/layers/projects/features/999").status_code == 404
-    assert client.get("/api/layers/projects/features/x1").status_code == 400
+    assert client.get("/api/layers/projects/features/x1").status_code == 404  # no such code
+    by_code = client.get("/api/layers/projects/features/A2").get_json()
+    assert by_code["id"] == 2 and by_code["properties"]["project_id"] == "A2"
+    assert client.get("/api/layers/projects/features/" + "9" * 300).status_code == 400
 
 
 def test_features_page_with_bbox_limit_and_offset(client):

@@ -59,14 +59,17 @@ def features(layer_id: str):
 
 @bp.get("/layers/<layer_id>/features/<fid>")
 def feature(layer_id: str, fid: str):
-    """One feature by id, with the fields the audience may see (popups of tiled layers)."""
+    """One feature by its id (a whole number, stable for ever) or by its code (the layer's
+    ``id_field``: ``/features/2026-610327-30-01-000005``), with the fields the audience may see."""
     layer = services().layer(layer_id, OFFICIAL_AUDIENCE)
-    if not fid.isdigit():
-        raise BadRequest(_("Feature id “%(id)s” must be a whole number.", id=fid), param="id")
+    if len(fid) > 200:
+        raise BadRequest(_("Feature id “%(id)s” must be a whole number.", id=fid[:40]), param="id")
     fields = layer.wire_fields(OFFICIAL_AUDIENCE)
-    found = services().store.read(
-        layer.table, Query(ids=frozenset([int(fid)]), columns=tuple(fields))
-    )
+    if fid.isascii() and fid.isdigit():
+        query = Query(ids=frozenset([int(fid)]), columns=tuple(fields))
+    else:
+        query = Query(any_of={layer.id_field: frozenset([fid])}, columns=tuple(fields))
+    found = services().store.read(layer.table, query)
     if found.empty:
         raise NotFound(
             _("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id), param="id"
