@@ -1,7 +1,8 @@
 """What one app instance holds: config, the Store and the layer registry.
 
 Built by ``create_app`` (never at import time) and reached through ``services()``.
-Area choices are cached per store version, so a write shows up at the next request.
+Area choices and pick lists are cached per version of the tables they come from, so a write
+shows up at the next request and a write to other tables costs them nothing.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Services:
 
     def choices(self, layer: LayerDef) -> dict[str, tuple[str, ...]]:
         """Pick lists for a layer's free-text filters, cached per store version."""
-        version = self.store.version()
+        version = self.store.version(layer.table)
         key = (version, layer.id)
         with self._lock:
             if key in self._choices:
@@ -65,7 +66,12 @@ class Services:
         return found
 
     def areas(self) -> AreaChoices:
-        version = self.store.version()
+        """Counties and parks to choose from; rebuilt only when their own tables change."""
+        version = "|".join(
+            self.store.version(layer.table)
+            for layer in self.layers
+            if layer.id_field in layer.area.values()  # a layer whose features are the areas
+        )
         with self._lock:
             if self._areas and self._areas[0] == version:
                 return self._areas[1]

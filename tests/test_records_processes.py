@@ -9,11 +9,15 @@ in-memory caches are per process: that is what gunicorn workers and `geoapp impo
 from __future__ import annotations
 
 import csv
+import json
 import os
+import re
+import socket
 import subprocess
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
+import urllib.request
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
@@ -25,6 +29,7 @@ from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
 from tests.fixtures import LONG, open_store
 
 IMPORT = [sys.executable, "-m", "geoapp.cli", "import", "projects"]
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload", "--bind"]
 PROCESSES = 8
 UPDATES = 50
 
@@ -235,3 +240,83 @@ def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_pa
     client = create_app({"GEOAPP_DATA": demo_copy}).test_client()
     _every_page_answers(client)
     assert LONG in client.get("/?county=610327").get_data(as_text=True)
+
+
+@pytest.fixture
+def gunicorn(gpkg):
+    """The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, GEOAPP_DATA=str(gpkg), GEOAPP_WARM_UP="1")
+    env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
+    command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "geoapp:create_app()"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/api/layers", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    yield base
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def _json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return json.load(response)
+
+
+def test_a_write_shows_in_every_worker_within_a_second(gunicorn, gpkg):
+    link = gunicorn + "/api/layers/projects/features/A1"
+    for _ in range(8):  # both workers have answered (and cached the table) before the write
+        assert _json(link)["properties"]["completed"] != 555.0
+    open_store(gpkg).apply(
+        ChangeSet("test", [Change("update", "projects", ("A1",), {"completed": 555.0})])
+    )
+    written = time.monotonic()
+    answers = [_json(link)["properties"]["completed"] for _ in range(12)]
+    assert answers == [555.0] * 12
+    assert time.monotonic() - written < 1.0
+
+
+def _upload_and_apply(base: str, name: str, body: str) -> tuple[int, str]:
+    boundary = "----geoapp" + name.encode().hex()
+    payload = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nprojects\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{body}\r\n--{boundary}--\r\n"
+    ).encode()
+    request = urllib.request.Request(
+        base + "/import",
+        data=payload,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        page = response.read().decode()
+    token = re.search(r"/import/([0-9a-f]{24})/apply", page).group(1)
+    applied = urllib.request.Request(base + f"/import/{token}/apply", data=b"", method="POST")
+    with urllib.request.urlopen(applied, timeout=60) as response:
+        return response.status, response.read().decode()
+
+
+def test_uploads_applied_at_once_through_the_workers_all_land(gunicorn, gpkg):
+    sheets = {
+        f"上传{n}.csv": "项目代码,项目名称,建设地点,经度,纬度\n"
+        + "".join(f"U{n}-{i},项目{n}-{i},陇县,{106.8 + i / 100},34.9\n" for i in range(5))
+        for n in range(4)
+    }
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda item: _upload_and_apply(gunicorn, *item), sheets.items()))
+    assert [status for status, _page in results] == [200] * 4
+    assert all("新增 5 条" in page for _status, page in results)
+    codes = set(open_store(gpkg).read("projects")["project_id"])
+    assert {f"U{n}-{i}" for n in range(4) for i in range(5)} <= codes

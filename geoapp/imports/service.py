@@ -247,18 +247,10 @@ def _named_if_new(
         if str(row.get("project_id")) in stored or row.get("name"):
             kept.append(row)
             continue
-        problems.append(
-            Problem(
-                sheet,
-                row["_row"],
-                None,
-                _say(
-                    locale,
-                    f"项目代码“{row.get('project_id')}”不在项目库中：新增项目须填写项目名称",
-                    f"project code “{row.get('project_id')}” is new: a new project needs a name",
-                ),
-            )
-        )
+        code = row.get("project_id")
+        zh = f"项目代码“{code}”不在项目库中：新增项目须填写项目名称"
+        en = f"project code “{code}” is new: a new project needs a name"
+        problems.append(_row_problem(sheet, row["_row"], locale, zh, en))
     return kept
 
 
@@ -433,32 +425,13 @@ def _place_row(row: dict, places: list, problems: list[Problem], sheet: str, loc
     for name, point, _kind in places:
         if name and name in text:
             row["geometry"], row["placement"] = point, "approximate"
-            problems.append(
-                Problem(
-                    sheet,
-                    row["_row"],
-                    None,
-                    _say(
-                        locale,
-                        f"没有经纬度，已按建设地点放在“{name}”，请在地图上核对",
-                        f"no coordinates: placed at “{name}” from the location; check it",
-                    ),
-                    "warning",
-                )
-            )
+            zh = f"没有经纬度，已按建设地点放在“{name}”，请在地图上核对"
+            en = f"no coordinates: placed at “{name}” from the location; check it"
+            problems.append(_row_problem(sheet, row["_row"], locale, zh, en, "warning"))
             return True
-    problems.append(
-        Problem(
-            sheet,
-            row["_row"],
-            None,
-            _say(
-                locale,
-                "没有经纬度，建设地点中也找不到县区或园区名称，请填写经度、纬度",
-                "no coordinates, and the location names no county or park: add lon and lat",
-            ),
-        )
-    )
+    zh = "没有经纬度，建设地点中也找不到县区或园区名称，请填写经度、纬度"
+    en = "no coordinates, and the location names no county or park: add lon and lat"
+    problems.append(_row_problem(sheet, row["_row"], locale, zh, en))
     return False
 
 
@@ -488,6 +461,13 @@ def _in_their_counties(
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
     keep = ~outside.to_numpy()
     return frame.loc[np.array(keep, dtype=bool)]
+
+
+def _row_problem(
+    sheet: str, row: int, locale: str, zh: str, en: str, severity: str = "error"
+) -> Problem:
+    """A problem with a whole row (no one column), said in the user's language."""
+    return Problem(sheet, row, None, _say(locale, zh, en), severity)
 
 
 def _say(locale: str, zh: str, en: str) -> str:

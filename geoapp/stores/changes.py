@@ -10,11 +10,13 @@ with the same messages, naming the change (and the sheet row it came from) and t
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
+import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
@@ -254,7 +256,8 @@ def _value_problem(
         return None
     shown = str(value)[:40]
     if spec.type == "number":
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+        ok = isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+        ok = ok and math.isfinite(value)
         return None if ok else ("number", {"value": shown})
     if spec.type == "date":
         return None if as_date(value) is not None else ("date", {"value": shown})
@@ -296,8 +299,8 @@ def as_date(value: Any) -> date | None:
             return date.fromisoformat(value[:10])
         except ValueError:
             return None
-    if hasattr(value, "to_pydatetime"):  # a pandas Timestamp
-        return value.to_pydatetime().date()
+    if isinstance(value, np.datetime64) and not np.isnat(value):
+        return value.astype("datetime64[D]").item()
     return None
 
 

@@ -7,6 +7,7 @@ valid rows, after reading the report. The report can be downloaded as XLSX.
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import shutil
 import tempfile
@@ -41,10 +42,17 @@ KINDS = {
 
 
 def _uploads() -> Path:
-    folder = Path(
-        current_app.config.setdefault("GEOAPP_UPLOADS", tempfile.mkdtemp(prefix="geoapp-uploads-"))
-    )
-    folder.mkdir(parents=True, exist_ok=True)
+    """Where uploads wait between the report and "apply": one folder per data file, the same
+    for every worker process (a report shown by one worker is applied by another)."""
+    configured = current_app.config.get("GEOAPP_UPLOADS")
+    if configured:
+        folder = Path(configured)
+    else:
+        data = str(services().config.data.resolve()).encode()
+        folder = (
+            Path(tempfile.gettempdir()) / f"geoapp-uploads-{hashlib.sha1(data).hexdigest()[:12]}"
+        )
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
 
