@@ -15,7 +15,7 @@ import struct
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-_ENVELOPE_DOUBLES = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}
+ENVELOPE_DOUBLES = {0: 0, 1: 4, 2: 6, 3: 6, 4: 8}
 _EMPTY_FLAG = 0x10
 
 
@@ -37,7 +37,7 @@ def decode(blob: bytes | None) -> BaseGeometry | None:
 
 def header_size(blob: bytes) -> int:
     flags = blob[3]
-    return 8 + 8 * _ENVELOPE_DOUBLES.get((flags >> 1) & 0x07, 0)
+    return 8 + 8 * ENVELOPE_DOUBLES.get((flags >> 1) & 0x07, 0)
 
 
 def _is_empty(blob: bytes | None) -> int | None:
