@@ -19,8 +19,8 @@ import pandas as pd
 import pyarrow as pa
 import shapely
 
-from geoapp.stores.gpkg_binary import ENVELOPE_DOUBLES
-from geoapp.stores.gpkg_writer import TableInfo, quote
+from geoapp.stores.gpkg_dialect import wkb_sql
+from geoapp.stores.writer import TableInfo, quote
 
 _NUMBER = ("REAL", "DOUBLE", "FLOAT", "NUMERIC")
 _INTEGER = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BIGINT")
@@ -32,7 +32,7 @@ def read_features(
 ) -> gpd.GeoDataFrame:
     """The table's rows (or those with the given feature ids), indexed by fid, in fid order."""
     names = list(info.columns)
-    select = ", ".join([quote(info.fid), _wkb_sql(info.geometry), *map(quote, names)])
+    select = ", ".join([quote(info.fid), wkb_sql(info.geometry), *map(quote, names)])
     sql = f"SELECT {select} FROM {quote(info.name)}"
     if fids is None:
         rows = conn.execute(f"{sql} ORDER BY {quote(info.fid)}").fetchall()
@@ -53,18 +53,6 @@ def read_features(
     frame = pd.DataFrame(data, index=index, columns=names)
     geometry = gpd.GeoSeries(shapely.from_wkb(table[:, 1]), index=index)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
-
-
-def _wkb_sql(column: str) -> str:
-    """The geometry without its GeoPackage header, cut in SQLite: the header is 8 bytes plus
-    the envelope that its flags byte announces (none, 4, 6 or 8 doubles)."""
-    cases = " ".join(
-        f"WHEN '{flags:02X}' THEN {9 + 8 * doubles}"
-        for indicator, doubles in ENVELOPE_DOUBLES.items()
-        for order in (0, 1)
-        for flags in [(indicator << 1) | order]
-    )
-    return f"substr({quote(column)}, CASE hex(substr({quote(column)}, 4, 1)) {cases} ELSE 9 END)"
 
 
 def _typed(values: np.ndarray, kind: str) -> np.ndarray:
