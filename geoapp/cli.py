@@ -155,7 +155,7 @@ def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -
         sys.exit(1)
     else:
         click.echo(
-            f"written to {store.path}: {prepared.added} new, {prepared.updated} updated, "
+            f"written to {store}: {prepared.added} new, {prepared.updated} updated, "
             f"{prepared.unchanged} unchanged (existing rows: only the file's columns, "
             "last writer wins)"
         )
@@ -164,11 +164,13 @@ def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -
 def _services():
     from geoapp.layers import load_layers
     from geoapp.schemas import record_schemas
-    from geoapp.stores import GeoPackageStore
+    from geoapp.stores import open_store
 
     config = Config.load()
     layers = load_layers(config.layers_dir)
-    return GeoPackageStore(config.data, record_schemas(layers)), layers, config
+    where = config.database_url or config.data
+    store = open_store(where, record_schemas(layers), config.database_read_url or None)
+    return store, layers, config
 
 
 @import_.command("projects")

@@ -32,6 +32,16 @@ SETTINGS: tuple[Setting, ...] = (
         "GEOAPP_DATA", str(PROJECT_ROOT / "data" / "geoapp.gpkg"), "GeoPackage file of the store"
     ),
     Setting(
+        "GEOAPP_DATABASE_URL",
+        "",
+        "postgresql://user:password@host:5432/db: PostGIS instead of the GeoPackage",
+    ),
+    Setting(
+        "GEOAPP_DATABASE_READ_URL",
+        "",
+        "a streaming replica of GEOAPP_DATABASE_URL to read from (writes go to the primary)",
+    ),
+    Setting(
         "GEOAPP_LAYERS_DIR", str(PROJECT_ROOT / "layers"), "folder of layer declarations (*.toml)"
     ),
     Setting("GEOAPP_LOCALE", "zh", "default UI language: zh or en"),
@@ -58,6 +68,8 @@ class Config:
     """The validated settings of one app instance."""
 
     data: Path
+    database_url: str
+    database_read_url: str
     layers_dir: Path
     locale: str
     basemap: str
@@ -98,6 +110,14 @@ class Config:
             raise ConfigError("GEOAPP_BASEMAP=custom needs GEOAPP_TILE_URL with {z}/{x}/{y}")
         if not self.layers_dir.is_dir():
             raise ConfigError(f"GEOAPP_LAYERS_DIR is not a folder: {self.layers_dir}")
+        for name, url in (
+            ("GEOAPP_DATABASE_URL", self.database_url),
+            ("GEOAPP_DATABASE_READ_URL", self.database_read_url),
+        ):
+            if url and not url.startswith(("postgresql://", "postgres://")):
+                raise ConfigError(f"{name} must be a postgresql:// URL")
+        if self.database_read_url and not self.database_url:
+            raise ConfigError("GEOAPP_DATABASE_READ_URL needs GEOAPP_DATABASE_URL (the primary)")
 
 
 def _whole_number(name: str, value: str) -> int:

@@ -9,7 +9,10 @@ import pytest
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.stores import GeoPackageStore
-from tests.fixtures import tiny_frames
+from tests.fixtures import SCHEMAS, tiny_frames
+from tests.postgis_cluster import Cluster
+
+BACKENDS = ["geopackage", "postgis"]
 
 
 @pytest.fixture
@@ -17,6 +20,33 @@ def gpkg(tmp_path: Path) -> Path:
     path = tmp_path / "tiny.gpkg"
     GeoPackageStore.create(path, tiny_frames())
     return path
+
+
+@pytest.fixture(scope="session")
+def postgis_cluster():
+    """One PostgreSQL + PostGIS server for the whole run (each test gets its own database)."""
+    cluster = Cluster()
+    yield cluster
+    cluster.stop()
+
+
+def fill(backend: str, frames: dict, tmp_path: Path, request) -> str:
+    """A store of ``backend`` holding ``frames``: its GeoPackage path or PostGIS URL."""
+    if backend == "geopackage":
+        path = tmp_path / "store.gpkg"
+        GeoPackageStore.create(path, frames)
+        return str(path)
+    from geoapp.stores.postgis import PostGISStore
+
+    url = request.getfixturevalue("postgis_cluster").database()
+    PostGISStore.create(url, frames, SCHEMAS)
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def where(request, tmp_path: Path) -> str:
+    """The tiny data in each backend in turn: tests that take it run on both."""
+    return fill(request.param, tiny_frames(), tmp_path, request)
 
 
 @pytest.fixture

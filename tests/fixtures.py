@@ -17,11 +17,12 @@ from pathlib import Path
 import geopandas as gpd
 from shapely.geometry import Point, box
 
+from geoapp import stores
 from geoapp.config import PROJECT_ROOT
 from geoapp.geo import area_mu
 from geoapp.layers import load_layers
 from geoapp.schemas import record_schemas
-from geoapp.stores import GeoPackageStore
+from geoapp.stores import Store
 
 SCHEMAS = record_schemas(load_layers(PROJECT_ROOT / "layers"))
 
@@ -215,9 +216,10 @@ def _project(
     }
 
 
-def open_store(path: Path) -> GeoPackageStore:
-    """The store as the app opens it: with the declared schemas, so it can be written."""
-    return GeoPackageStore(path, SCHEMAS)
+def open_store(where: Path | str) -> Store:
+    """The store as the app opens it (a GeoPackage path or a PostGIS URL), with the declared
+    schemas, so it can be written."""
+    return stores.open_store(where, SCHEMAS)
 
 
 def table_rows(path: Path) -> dict[str, list[tuple]]:
@@ -243,3 +245,10 @@ def writer_is_inside_its_transaction(path: Path) -> bool:
             return True
         conn.execute("ROLLBACK")
         return False
+
+
+def settings_for(where: Path | str) -> dict[str, str]:
+    """The setting that points the app (or `geoapp`) at this store."""
+    if str(where).startswith("postgresql://"):
+        return {"GEOAPP_DATABASE_URL": str(where)}
+    return {"GEOAPP_DATA": str(where)}

@@ -26,7 +26,8 @@ from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
-from tests.fixtures import LONG, open_store
+from tests.conftest import BACKENDS, fill
+from tests.fixtures import LONG, open_store, settings_for
 
 IMPORT = [sys.executable, "-m", "geoapp.cli", "import", "projects"]
 GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload", "--bind"]
@@ -40,7 +41,7 @@ def _wait_until(moment: float) -> None:
 
 def increment(path: str, code: str, attempts: int, start_at: float) -> tuple[int, int]:
     """Read-modify-write ``completed`` + 1 with the version read: (applied, conflicts)."""
-    store = open_store(Path(path))
+    store = open_store(path)
     _wait_until(start_at)
     applied = conflicts = 0
     for _ in range(attempts):
@@ -65,7 +66,7 @@ def increment(path: str, code: str, attempts: int, start_at: float) -> tuple[int
 def update_own_row(path: str, code: str, updates: int, start_at: float) -> int:
     """Set ``completed`` to 1, 2, … on a row no other worker touches, each time based on the
     version this worker wrote last (so a lost or reordered write would show as a conflict)."""
-    store = open_store(Path(path))
+    store = open_store(path)
     _wait_until(start_at)
     version = store.history("projects", (code,), limit=1)[0].version  # its insert
     for value in range(1, updates + 1):
@@ -81,27 +82,27 @@ def _pool(workers: int) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn"))
 
 
-def test_many_processes_on_one_row_lose_nothing(gpkg):
-    start = float(open_store(gpkg).read("projects").set_index("project_id").at["A1", "completed"])
+def test_many_processes_on_one_row_lose_nothing(where):
+    start = float(open_store(where).read("projects").set_index("project_id").at["A1", "completed"])
     start_at = time.time() + 3  # every worker has started (and imported geopandas) by then
     with _pool(PROCESSES) as pool:
         results = list(
             pool.map(
-                increment, *zip(*[(str(gpkg), "A1", UPDATES, start_at)] * PROCESSES, strict=True)
+                increment, *zip(*[(str(where), "A1", UPDATES, start_at)] * PROCESSES, strict=True)
             )
         )
     applied = sum(r[0] for r in results)
     conflicts = sum(r[1] for r in results)
     assert applied + conflicts == PROCESSES * UPDATES
     assert applied >= UPDATES  # at least one writer always wins
-    store = open_store(gpkg)
+    store = open_store(where)
     final = store.read("projects").set_index("project_id").at["A1", "completed"]
     assert final == start + applied  # every applied increment is there: none lost
     assert len(store.history("projects", ("A1",), limit=10_000)) == applied
 
 
-def test_many_processes_on_their_own_rows_lose_nothing(gpkg):
-    store = open_store(gpkg)
+def test_many_processes_on_their_own_rows_lose_nothing(where):
+    store = open_store(where)
     codes = [f"W{n}" for n in range(PROCESSES)]
     inserts = [
         Change("insert", "projects", (code,), {"geometry": Point(106.8 + n / 100, 34.9)})
@@ -110,7 +111,7 @@ def test_many_processes_on_their_own_rows_lose_nothing(gpkg):
     store.apply(ChangeSet("setup", inserts))
     start_at = time.time() + 3
     with _pool(PROCESSES) as pool:
-        args = [(str(gpkg), code, UPDATES, start_at) for code in codes]
+        args = [(str(where), code, UPDATES, start_at) for code in codes]
         assert sum(pool.map(update_own_row, *zip(*args, strict=True))) == PROCESSES * UPDATES
     frame = store.read("projects").set_index("project_id")
     assert frame.loc[codes, "completed"].tolist() == [float(UPDATES)] * PROCESSES
@@ -126,8 +127,8 @@ def _sheet(path: Path, rows: list[list]) -> Path:
     return path
 
 
-def _import(gpkg: Path, sheet: Path) -> subprocess.Popen:
-    env = dict(os.environ, GEOAPP_DATA=str(gpkg))
+def _import(where: Path | str, sheet: Path) -> subprocess.Popen:
+    env = dict(os.environ, **settings_for(where))
     return subprocess.Popen(
         [*IMPORT, str(sheet), "--apply"],
         env=env,
@@ -137,7 +138,7 @@ def _import(gpkg: Path, sheet: Path) -> subprocess.Popen:
     )
 
 
-def test_imports_from_several_processes_at_once_all_land(gpkg, tmp_path):
+def test_imports_from_several_processes_at_once_all_land(where, tmp_path):
     files = 6
     sheets = [
         _sheet(
@@ -149,20 +150,19 @@ def test_imports_from_several_processes_at_once_all_land(gpkg, tmp_path):
         )
         for f in range(files)
     ]
-    running = [_import(gpkg, sheet) for sheet in sheets]
+    running = [_import(where, sheet) for sheet in sheets]
     outputs = [proc.communicate(timeout=120)[0] for proc in running]
     assert [proc.returncode for proc in running] == [0] * files, outputs
-    codes = set(open_store(gpkg).read("projects")["project_id"])
+    codes = set(open_store(where).read("projects")["project_id"])
     assert {f"F{f}-{n}" for f in range(files) for n in range(10)} <= codes
-    authors = {e.author for e in open_store(gpkg).history(limit=1000)}
+    authors = {e.author for e in open_store(where).history(limit=1000)}
     assert authors == {f"import:县{f}.csv" for f in range(files)}
 
 
-@pytest.fixture
-def demo_copy(demo_gpkg, tmp_path) -> Path:
-    path = tmp_path / "demo.gpkg"
-    path.write_bytes(demo_gpkg.read_bytes())
-    return path
+@pytest.fixture(params=BACKENDS)
+def demo_copy(request, demo_frames, tmp_path) -> str:
+    """The demo data, in each backend in turn."""
+    return fill(request.param, demo_frames, tmp_path, request)
 
 
 PAGES = (
@@ -183,14 +183,14 @@ def _every_page_answers(client) -> None:
         assert client.get(url).status_code == 200, url
 
 
-def test_a_partial_sheet_keeps_ids_and_untouched_fields_and_every_page_answers(demo_copy):
+def test_a_partial_sheet_keeps_ids_and_untouched_fields_and_every_page_answers(demo_copy, tmp_path):
     code = "2026-610327-30-01-000005"
-    client = create_app({"GEOAPP_DATA": demo_copy}).test_client()
+    client = create_app(settings_for(demo_copy)).test_client()
     by_code = client.get(f"/api/layers/projects/features?q={code}").json["features"][0]
     link = f"/api/layers/projects/features/{by_code['id']}"
     before = client.get(link).json["properties"]
     neighbour = client.get(f"/api/layers/projects/features/{by_code['id'] + 1}").json
-    sheet = demo_copy.parent / "三月进度.csv"
+    sheet = tmp_path / "三月进度.csv"
     with open(sheet, "w", newline="", encoding="utf-8-sig") as handle:
         csv.writer(handle).writerows(
             [
@@ -221,7 +221,7 @@ def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_pa
                 ["2026-610327-83-01-000001", 12],
             ]
         )
-    env = dict(os.environ, GEOAPP_DATA=str(demo_copy))
+    env = dict(os.environ, **settings_for(demo_copy))
     done = subprocess.run(
         [*IMPORT, str(sheet), "--apply"],
         env=env,
@@ -237,18 +237,18 @@ def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_pa
     )
     store = open_store(demo_copy)
     assert store.read("projects")["completed"].dtype == float
-    client = create_app({"GEOAPP_DATA": demo_copy}).test_client()
+    client = create_app(settings_for(demo_copy)).test_client()
     _every_page_answers(client)
     assert LONG in client.get("/?county=610327").get_data(as_text=True)
 
 
 @pytest.fixture
-def gunicorn(gpkg):
+def gunicorn(where):
     """The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, GEOAPP_DATA=str(gpkg), GEOAPP_WARM_UP="1")
+    env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where))
     env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
     command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
     server = subprocess.Popen(
@@ -275,11 +275,11 @@ def _json(url: str) -> dict:
         return json.load(response)
 
 
-def test_a_write_shows_in_every_worker_within_a_second(gunicorn, gpkg):
+def test_a_write_shows_in_every_worker_within_a_second(gunicorn, where):
     link = gunicorn + "/api/layers/projects/features/A1"
     for _ in range(8):  # both workers have answered (and cached the table) before the write
         assert _json(link)["properties"]["completed"] != 555.0
-    open_store(gpkg).apply(
+    open_store(where).apply(
         ChangeSet("test", [Change("update", "projects", ("A1",), {"completed": 555.0})])
     )
     written = time.monotonic()
@@ -308,7 +308,7 @@ def _upload_and_apply(base: str, name: str, body: str) -> tuple[int, str]:
         return response.status, response.read().decode()
 
 
-def test_uploads_applied_at_once_through_the_workers_all_land(gunicorn, gpkg):
+def test_uploads_applied_at_once_through_the_workers_all_land(gunicorn, where):
     sheets = {
         f"上传{n}.csv": "项目代码,项目名称,建设地点,经度,纬度\n"
         + "".join(f"U{n}-{i},项目{n}-{i},陇县,{106.8 + i / 100},34.9\n" for i in range(5))
@@ -318,5 +318,5 @@ def test_uploads_applied_at_once_through_the_workers_all_land(gunicorn, gpkg):
         results = list(pool.map(lambda item: _upload_and_apply(gunicorn, *item), sheets.items()))
     assert [status for status, _page in results] == [200] * 4
     assert all("新增 5 条" in page for _status, page in results)
-    codes = set(open_store(gpkg).read("projects")["project_id"])
+    codes = set(open_store(where).read("projects")["project_id"])
     assert {f"U{n}-{i}" for n in range(4) for i in range(5)} <= codes

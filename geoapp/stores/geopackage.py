@@ -6,7 +6,12 @@ a crash leaves the file as before the change set. The file stays a GeoPackage th
 QGIS read: geometries are GeoPackage blobs and GDAL's R-tree triggers keep the spatial index in
 sync. Reads come from the in-memory cache (``cached.py``), patched from the history.
 
-The live file is opened only through Python's ``sqlite3`` (``gpkg_reader`` says why).
+The live file is opened only through Python's ``sqlite3``, never through pyogrio: its wheel
+carries its own copy of SQLite inside GDAL. Two SQLite copies in one process do not see each
+other's POSIX locks, so GDAL closing the file releases the locks of this process's writer and,
+believing itself the last reader, checkpoints and deletes the write-ahead log under it ("disk
+I/O error", and a writer no longer serialised). GDAL reads the file from other processes
+(ogrinfo, QGIS) as usual.
 """
 
 from __future__ import annotations
@@ -35,8 +40,8 @@ from geoapp.stores.gpkg_dialect import (
     feature_tables,
     table_info,
 )
-from geoapp.stores.gpkg_reader import read_features
 from geoapp.stores.history import HISTORY
+from geoapp.stores.reader import read_features
 
 _GPKG_MAGIC = b"SQLite format 3\x00"
 STALE_SECONDS = 3600
@@ -127,7 +132,7 @@ class GeoPackageStore(CachedStore):
 
     def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
         conn = self._conn()
-        return read_features(conn, table_info(conn, table), fids)
+        return read_features(self.dialect, conn, table_info(conn, table), fids)
 
     def tables(self) -> list[str]:
         return feature_tables(self._conn())
