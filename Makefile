@@ -11,14 +11,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := geoapp/static/vendor
 MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 
-.PHONY: run test setup assets translations data browser gdal lint format check screenshot
+.PHONY: run test setup assets translations data browser gdal postgis lint format check screenshot
 
 run: setup data
 	GEOAPP_WARM_UP=1 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
 		--worker-class gthread --preload --bind $(HOST):$(PORT) --access-logfile - \
 		'geoapp:create_app()'
 
-test: setup browser gdal
+test: setup browser gdal postgis
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -59,6 +59,11 @@ data: $(VENV)/.installed
 browser:
 	command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
+# PostgreSQL + PostGIS from Debian: the tests start a throw-away cluster of their own.
+postgis:
+	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql postgis)
+
 # GDAL's OAPIF client (ogrinfo) reads our OGC API in the tests, as QGIS would.
 gdal:
 	command -v ogrinfo >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y gdal-bin)
@@ -89,3 +94,4 @@ bench: setup browser
 	$(BIN)/python bench/tiles.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/writes.py

@@ -343,20 +343,20 @@ def main() -> None:
         [
             "geoapp API, varied bbox/land_state",
             spread,
-            LIMIT,
+            f"≤ {LIMIT}",
             len(ours["varied"]),
             f"{v50:.1f}",
             f"{v95:.1f}",
-            ratio(v50, g50),
+            f"1.0× (repeated URL × {v50 / g50:.1f})",
         ],
         [
             "pygeoapi page + hits, varied bbox/land_state",
             spread,
-            LIMIT,
+            f"≤ {LIMIT}",
             len(theirs["varied"]),
             f"{pv50:.1f}",
             f"{pv95:.1f}",
-            f"{ratio(pv50, g50)} ({ratio(pv50, v50)} of varied)",
+            ratio(pv50, v50),
         ],
         [
             "pyogrio read_dataframe (in-process)",
@@ -370,6 +370,7 @@ def main() -> None:
     ]
     elapsed = time.perf_counter() - started
     print(f"\nms per query (wall clock, loopback HTTP for the servers); {elapsed:.0f} s in all")
+    print("   (varied rows: ratio to geoapp's varied p50)")
     print(table(["way", "matched", "returned", "n", "p50 ms", "p95 ms", "/ geoapp p50"], rows))
     if len({ours["matched"], theirs["matched"], gdal["matched"]}) != 1:
         print("   WARNING: the three ways disagree on the number matched")

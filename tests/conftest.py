@@ -9,7 +9,7 @@ import pytest
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.stores import GeoPackageStore
-from tests.fixtures import SCHEMAS, tiny_frames
+from tests.fixtures import SCHEMAS, settings_for, tiny_frames
 from tests.postgis_cluster import Cluster
 
 BACKENDS = ["geopackage", "postgis"]
@@ -50,8 +50,9 @@ def where(request, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def app(gpkg: Path):
-    return create_app({"GEOAPP_DATA": gpkg})
+def app(where: str):
+    """The app on the tiny data, once per backend: every route test runs on both."""
+    return create_app(settings_for(where))
 
 
 @pytest.fixture

@@ -108,7 +108,7 @@ def test_command_line_refuses_a_corrupt_file(gpkg, tmp_path, monkeypatch):
     assert result.exit_code == 1 and "✗" in result.output
 
 
-def test_upload_page_reports_then_applies(client, gpkg, survey):
+def test_upload_page_reports_then_applies(client, where, survey):
     page = client.get("/import")
     assert page.status_code == 200 and "数据导入" in page.get_data(as_text=True)
     response = client.post(
@@ -125,7 +125,7 @@ def test_upload_page_reports_then_applies(client, gpkg, survey):
     token = re.search(r"/import/([0-9a-f]{24})/apply", html).group(1)
     done = client.post(f"/import/{token}/apply")
     assert done.status_code == 200 and "新增 1 条" in done.get_data(as_text=True)
-    assert len(open_store(gpkg).read("parcels")) == 5
+    assert len(open_store(where).read("parcels")) == 5
 
 
 def test_upload_of_an_open_ring_shows_the_report_and_its_download(client, tmp_path):

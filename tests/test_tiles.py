@@ -110,12 +110,12 @@ def test_public_tiles_never_carry_internal_fields(gpkg, tmp_path):
     assert all(f["properties"] == {} for f in public)
 
 
-def test_etag_gives_304_until_the_data_changes(client, gpkg):
+def test_etag_gives_304_until_the_data_changes(client, where):
     first = client.get(P1_TILE)
     etag = first.headers["ETag"]
     assert "max-age" in first.headers["Cache-Control"]
     assert client.get(P1_TILE, headers={"If-None-Match": etag}).status_code == 304
-    open_store(gpkg).apply(ChangeSet("test", [Change("delete", "parcels", ("P1-001",))]))
+    open_store(where).apply(ChangeSet("test", [Change("delete", "parcels", ("P1-001",))]))
     second = client.get(P1_TILE, headers={"If-None-Match": etag})
     assert second.status_code == 200 and second.headers["ETag"] != etag
     assert len(decode(second.data)["parcels"]["features"]) == 2
@@ -133,10 +133,10 @@ def test_tile_cache_is_bounded_and_dropped_on_new_data():
     assert cache.get("v1", ("parcels", 498)) == b"x" * 100  # the others stay
 
 
-def test_a_write_to_one_table_keeps_the_other_layers_tiles(client, gpkg):
+def test_a_write_to_one_table_keeps_the_other_layers_tiles(client, where):
     etag = client.get(P1_TILE).headers["ETag"]
     change = Change("update", "projects", ("A1",), {"completed": 1.0})
-    open_store(gpkg).apply(ChangeSet("test", [change]))
+    open_store(where).apply(ChangeSet("test", [change]))
     assert client.get(P1_TILE, headers={"If-None-Match": etag}).status_code == 304
 
 

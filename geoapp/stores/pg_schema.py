@@ -36,7 +36,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
 )
 SQL_TYPE = {"number": "double precision", "date": "date", "enum": "text", "text": "text"}
-GEOMETRY_TYPE = {"point": "Point", "polygon": "MultiPolygon", "line": "MultiLineString"}
+# Polygon layers hold polygons and multipolygons side by side, as the GeoPackage does: a copy
+# between the two keeps every geometry's own type.
+GEOMETRY_TYPE = {"point": "Point"}
 
 
 def prepare(conn: psycopg.Connection, schemas: Mapping[str, TableSchema], where: str) -> None:
