@@ -313,3 +313,34 @@ def restore(table: str, key: tuple[str, ...], version: int, author: str, locale:
             click.echo(f"✗ {line}", err=True)
         sys.exit(1)
     click.echo(f"restored {table} {'/'.join(key)} to v{version} (id {applied.ids[key]})")
+
+
+@main.group()
+def db() -> None:
+    """Move the data between a GeoPackage and PostGIS."""
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("target")
+def db_copy(source: str, target: str) -> None:
+    """Copy every table and the history from SOURCE to TARGET (a .gpkg path or a
+    postgresql:// URL; TARGET must be empty), then verify counts and checksums."""
+    from geoapp.layers import load_layers
+    from geoapp.schemas import record_schemas
+    from geoapp.stores import open_store
+    from geoapp.stores.copy import copy_store
+
+    schemas = record_schemas(load_layers(Config.load().layers_dir))
+    try:
+        checks = copy_store(open_store(source, schemas), target, schemas)
+    except StoreError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    for check in checks:
+        mark = "ok" if check.same else "DIFFERENT"
+        click.echo(f"{mark:9} {check.table:15} {check.rows:>9} rows  sha256 {check.target[:16]}")
+    if not all(check.same for check in checks):
+        click.echo("the copy differs from the source", err=True)
+        sys.exit(1)
+    click.echo(f"copied {source} -> {target}")

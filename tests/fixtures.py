@@ -236,9 +236,21 @@ def table_rows(path: Path) -> dict[str, list[tuple]]:
         return {n: conn.execute(f'SELECT * FROM "{n}" ORDER BY rowid').fetchall() for n in names}
 
 
-def writer_is_inside_its_transaction(path: Path) -> bool:
+def writer_is_inside_its_transaction(where: Path | str) -> bool:
     """True while another connection holds the write lock (it is between BEGIN and COMMIT)."""
-    with contextlib.closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as conn:
+    if str(where).startswith("postgresql://"):
+        import psycopg
+
+        from geoapp.stores.postgis import WRITE_LOCK
+
+        with psycopg.connect(str(where), autocommit=True) as conn:
+            held = conn.execute(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = %s "
+                "AND granted",
+                (WRITE_LOCK,),
+            ).fetchone()[0]
+            return held > 0
+    with contextlib.closing(sqlite3.connect(where, timeout=0, isolation_level=None)) as conn:
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError:
@@ -252,3 +264,9 @@ def settings_for(where: Path | str) -> dict[str, str]:
     if str(where).startswith("postgresql://"):
         return {"GEOAPP_DATABASE_URL": str(where)}
     return {"GEOAPP_DATA": str(where)}
+
+
+def snapshot(store: Store) -> tuple:
+    """Everything a user could see of the data: every table, the history, the version."""
+    tables = {t: store.read(t).to_wkt().to_dict("records") for t in store.tables()}
+    return store.version(), tables, store.history()

@@ -18,7 +18,13 @@ from geoapp.cli import main
 from geoapp.config import PROJECT_ROOT
 from geoapp.imports.service import ImportRefused, apply, prepare_parcels, prepare_projects
 from geoapp.layers import load_layers
-from tests.fixtures import LONG, open_store, table_rows, writer_is_inside_its_transaction
+from tests.fixtures import (
+    LONG,
+    open_store,
+    settings_for,
+    snapshot,
+    writer_is_inside_its_transaction,
+)
 
 LAYERS = load_layers(PROJECT_ROOT / "layers")
 TO_GK = Transformer.from_crs(4326, 4545, always_xy=True)  # CGCS2000 GK zone 36, no prefix
@@ -175,9 +181,9 @@ def test_unknown_upload_token_is_404(client):
     assert client.get("/import/../etc").status_code == 404
 
 
-def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
-    """The import process is killed while it writes (its temporary copy exists): the
-    GeoPackage is byte for byte what it was, and still opens."""
+def test_killed_import_leaves_the_store_as_it_was(where, tmp_path):
+    """The import process is killed (SIGKILL) inside its write transaction: every table, the
+    history and the version are what they were, and the store still opens."""
     import time
 
     survey = tmp_path / "many.txt"
@@ -192,8 +198,8 @@ def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
         ]
         lines.append(survey_text(f"K{n}", corners).split("[地块坐标]\n")[1].rstrip("\n"))
     survey.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    before = table_rows(gpkg)
-    env = {"GEOAPP_DATA": str(gpkg), "PATH": "/usr/bin:/bin"}
+    before = snapshot(open_store(where))
+    env = {"PATH": "/usr/bin:/bin", **settings_for(where)}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -212,15 +218,15 @@ def test_killed_import_leaves_the_store_as_it_was(gpkg, tmp_path):
     )
     deadline = time.monotonic() + 60
     while proc.poll() is None and time.monotonic() < deadline:
-        if writer_is_inside_its_transaction(gpkg):
+        if writer_is_inside_its_transaction(where):
             proc.kill()  # SIGKILL in the middle of the change set
             break
         time.sleep(0.002)
     proc.wait()
     assert proc.returncode < 0, "the import finished before its write could be interrupted"
-    assert table_rows(gpkg) == before
-    assert len(open_store(gpkg).read("parcels")) == 4
-    assert open_store(gpkg).history() == []
+    assert snapshot(open_store(where)) == before
+    assert len(open_store(where).read("parcels")) == 4
+    assert open_store(where).history() == []
 
 
 def project_sheet(path: Path) -> Path:

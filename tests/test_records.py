@@ -19,7 +19,7 @@ from shapely.geometry import Point, Polygon, box
 
 from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
 from geoapp.stores.base import Store
-from tests.fixtures import open_store, table_rows
+from tests.fixtures import open_store, snapshot, table_rows
 
 VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py")
 
@@ -27,12 +27,6 @@ VALIDATOR = Path("/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gp
 @pytest.fixture
 def store(where: str) -> Store:
     return open_store(where)
-
-
-def snapshot(store: Store) -> tuple:
-    """Everything a user could see of the data: every table, the history, the version."""
-    tables = {t: store.read(t).to_wkt().to_dict("records") for t in store.tables()}
-    return store.version(), tables, store.history()
 
 
 def one(store: Store, *changes: Change, author: str = "tester"):

@@ -48,7 +48,8 @@ def _uploads() -> Path:
     if configured:
         folder = Path(configured)
     else:
-        data = str(services().config.data.resolve()).encode()
+        config = services().config
+        data = (config.database_url or str(config.data.resolve())).encode()
         folder = (
             Path(tempfile.gettempdir()) / f"geoapp-uploads-{hashlib.sha1(data).hexdigest()[:12]}"
         )
