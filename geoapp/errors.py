@@ -38,6 +38,23 @@ class NotFound(GeoappError):
     status = 404
 
 
+class StoreUnavailable(GeoappError):
+    """The database went away in the middle of a request (nothing of a write was kept)."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        from flask_babel import lazy_gettext
+
+        super().__init__(
+            lazy_gettext("The database cannot be reached just now; nothing was changed. Try again.")
+        )
+
+    @property
+    def code(self) -> str:
+        return "ServiceUnavailable"
+
+
 class ConfigError(Exception):
     """A setting, layer declaration or data file that stops the app from starting."""
 

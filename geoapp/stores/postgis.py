@@ -21,9 +21,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -32,13 +32,14 @@ import shapely
 from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
-from geoapp.errors import StoreError
+from geoapp.errors import StoreError, StoreUnavailable
 from geoapp.stores.cached import CachedStore
 from geoapp.stores.changes import GEOMETRY, TableSchema, as_date
 from geoapp.stores.pg_schema import ensure_table, prepare
 from geoapp.stores.reader import read_features
 from geoapp.stores.writer import TableInfo, quote
 
+T = TypeVar("T")
 WRITE_LOCK = 7_420_002  # pg_advisory_xact_lock key: one change set at a time, in order
 CONNECT_TIMEOUT_S = 10
 _MULTI = {"Polygon": MultiPolygon, "Point": MultiPoint, "LineString": MultiLineString}
@@ -133,7 +134,8 @@ class PostGISStore(CachedStore):
     def _held(self, url: str) -> psycopg.Connection:
         """This thread's connection to ``url`` (again after a fork or a dropped connection)."""
         held = getattr(self._local, url, None)
-        if held is not None and held[0] == os.getpid() and not held[1].closed:
+        alive = held is not None and not held[1].closed and not held[1].broken
+        if alive and held[0] == os.getpid():
             return held[1]
         conn = self._connect(url)
         setattr(self._local, url, (os.getpid(), conn))
@@ -143,25 +145,48 @@ class PostGISStore(CachedStore):
         return self._held(self.read_url)
 
     def _query(self, sql: str, params: tuple | list = ()) -> list:
+        return self._read_twice(lambda: CachedStore._query(self, sql, params))
+
+    def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
+        def read() -> gpd.GeoDataFrame:
+            conn = self._conn()
+            return read_features(self.dialect, conn, table_info(conn, table), fids)
+
+        return self._read_twice(read)
+
+    def _read_twice(self, read: Callable[[], T]) -> T:
+        """A read whose connection the server dropped is tried once more on a new one."""
         try:
-            return super()._query(sql, params)
-        except psycopg.OperationalError:  # the server dropped the connection: once more
-            self._conn().close()
-            return super()._query(sql, params)
+            return read()
+        except (psycopg.OperationalError, StoreError):
+            self._forget(self.read_url)
+        try:
+            return read()
+        except (psycopg.OperationalError, StoreError) as error:
+            self._forget(self.read_url)
+            raise StoreUnavailable() from error
+
+    def _forget(self, url: str) -> None:
+        held = getattr(self._local, url, None)
+        if held is not None:
+            held[1].close()
+            delattr(self._local, url)
 
     @contextlib.contextmanager
     def _writing(self) -> Iterator[psycopg.Connection]:
-        conn = self._held(self.url)
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield conn
+        """The write transaction; a write is never retried: if the connection is lost, the
+        server has rolled it back and the caller hears so."""
+        try:
+            conn = self._held(self.url)
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+                yield conn
+        except (psycopg.OperationalError, StoreError) as error:
+            self._forget(self.url)
+            raise StoreUnavailable() from error
 
     def _identity(self) -> str:
         return self._install
-
-    def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
-        conn = self._conn()
-        return read_features(self.dialect, conn, table_info(conn, table), fids)
 
     def tables(self) -> list[str]:
         rows = self._query("SELECT f_table_name FROM geometry_columns ORDER BY f_table_name")
