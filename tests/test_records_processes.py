@@ -275,17 +275,16 @@ def _json(url: str) -> dict:
         return json.load(response)
 
 
-def test_a_write_shows_in_every_worker_within_a_second(gunicorn, where):
+def test_a_write_shows_in_every_worker_at_its_next_request(gunicorn, where):
+    """Timing belongs to bench/writes.py; here: no worker serves the old value afterwards."""
     link = gunicorn + "/api/layers/projects/features/A1"
     for _ in range(8):  # both workers have answered (and cached the table) before the write
         assert _json(link)["properties"]["completed"] != 555.0
     open_store(where).apply(
         ChangeSet("test", [Change("update", "projects", ("A1",), {"completed": 555.0})])
     )
-    written = time.monotonic()
     answers = [_json(link)["properties"]["completed"] for _ in range(12)]
     assert answers == [555.0] * 12
-    assert time.monotonic() - written < 1.0
 
 
 def _upload_and_apply(base: str, name: str, body: str) -> tuple[int, str]:
