@@ -94,4 +94,5 @@ bench: setup browser
 	$(BIN)/python bench/tiles.py
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/cql2.py
 	$(BIN)/python bench/writes.py

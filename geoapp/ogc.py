@@ -27,6 +27,7 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
@@ -38,14 +39,15 @@ QUERYABLE_TYPES = {"text": "string", "enum": "string", "number": "number", "date
 
 @dataclass(frozen=True)
 class CqlFilter:
-    """A parsed CQL2-text filter, evaluated in memory against a table's rows."""
+    """A parsed CQL2 filter (text or JSON), evaluated in memory against a table's rows."""
 
+    language: str  # "cql2-text" or "cql2-json"
     text: str
     node: Any
     queryables: tuple[tuple[str, str], ...]
 
     def key(self) -> str:
-        return f"cql2-text:{self.text}"
+        return f"{self.language}:{self.text}"
 
     def mask(self, frame: gpd.GeoDataFrame) -> np.ndarray:
         return cql2.to_mask(self.node, frame, dict(self.queryables))
@@ -139,7 +141,8 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}),
         _param("datetime", "query", {"type": "string"}),
         _param("filter", "query", {"type": "string"}),
-        _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text"]}),
+        _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        _param("filter-crs", "query", {"type": "string", "enum": [CRS84]}),
         _param("properties", "query", {"type": "string"}),
         _param("sortby", "query", {"type": "string"}),
         _param("f", "query", {"type": "string", "enum": ["json", "html"]}),

@@ -6,6 +6,7 @@ served on loopback, as QGIS would, and compares its counts with the API's.
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -18,6 +19,11 @@ from werkzeug.serving import make_server
 from geoapp import create_app
 
 ITEMS = "/ogc/collections/projects/items"
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+NAN_POINT = (  # NaN is not JSON, but Python and some clients write it anyway
+    '{"op": "s_intersects", "args": [{"property": "geometry"}, '
+    '{"type": "Point", "coordinates": [NaN, 30]}]}'
+)
 
 
 def numbers(body: dict) -> tuple[int, int]:
@@ -34,6 +40,7 @@ def test_landing_conformance_and_collections(client):
     }
     conforms = client.get("/ogc/conformance").get_json()["conformsTo"]
     assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text" in conforms
+    assert "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json" in conforms
     collections = client.get("/ogc/collections").get_json()["collections"]
     assert [c["id"] for c in collections] == [
         "boundaries",
@@ -99,6 +106,35 @@ def test_items_page_with_next_links(client):
             "filter=" + quote("planned_start = DATE('2026-03-01') AND warning = 'green'"),
             [1, 3, 4, 5],
         ),
+        ("filter-lang=cql2-text&filter=" + quote("status = 'construction'"), [1, 4, 5]),
+        ("filter-crs=" + quote(CRS84) + "&filter=" + quote("status = 'construction'"), [1, 4, 5]),
+        (
+            "filter-lang=cql2-json&filter="
+            + quote(
+                json.dumps(
+                    {
+                        "op": "and",
+                        "args": [
+                            {"op": "=", "args": [{"property": "status"}, "construction"]},
+                            {"op": ">", "args": [{"property": "total_investment"}, 1500]},
+                        ],
+                    }
+                )
+            ),
+            [4, 5],
+        ),
+        (
+            "filter-lang=cql2-json&filter="
+            + quote(
+                json.dumps(
+                    {
+                        "op": "s_intersects",
+                        "args": [{"property": "geometry"}, {"bbox": [100, 39, 101, 40]}],
+                    }
+                )
+            ),
+            [5],
+        ),
     ],
 )
 def test_items_filters(client, query, expected):
@@ -127,7 +163,14 @@ def test_single_item(client):
         ("filter=" + quote("status = "), "filter"),
         ("filter=" + quote("colour = 'red'"), "filter"),
         ("filter=" + quote("total_investment = 'abc'"), "filter"),
-        ("filter=x&filter-lang=cql2-json", "filter-lang"),
+        ("filter=x&filter-lang=ecql", "filter-lang"),
+        ("filter=x&filter-lang=cql2-json", "filter"),
+        ("filter=" + quote("status = 'x'") + "&filter-crs=EPSG:3857", "filter-crs"),
+        ("filter=" + quote("S_INTERSECTS(geometry, BBOX(1e999, 0, 1, 1))"), "filter"),
+        ("filter=" + quote("total_investment > 1e999"), "filter"),
+        ("filter=" + quote("(" * 3000 + "status = 'x'" + ")" * 3000), "filter"),
+        ("filter-lang=cql2-json&filter=" + quote(NAN_POINT), "filter"),
+        ("filter-lang=cql2-json&filter=" + quote('{"op": "=", "args": [1]}'), "filter"),
         ("limit=0", "limit"),
         ("limit=100001", "limit"),
         ("bbox=1,2", "bbox"),
@@ -143,6 +186,34 @@ def test_bad_requests_are_ogc_exceptions(client, query, parameter):
     body = response.get_json()
     assert response.status_code == 400
     assert body["code"] == "InvalidParameterValue" and body["parameter"] == parameter
+
+
+@pytest.mark.parametrize(
+    ("query", "zh", "en"),
+    [
+        (
+            "filter=" + quote("colour = 'red'"),
+            "筛选表达式中的属性“colour”不存在",
+            "Unknown property “colour” in filter",
+        ),
+        (
+            "filter=" + quote("status == 'x'"),
+            "筛选表达式有误：at character 8: unexpected '='",
+            "Malformed filter, at character 8: unexpected '='",
+        ),
+        (
+            "filter-lang=cql2-json&filter=" + quote(NAN_POINT),
+            "筛选表达式有误：invalid geometry: coordinate nan is not a finite number",
+            "Malformed filter, invalid geometry: coordinate nan is not a finite number",
+        ),
+        ("filter=x&filter-lang=ecql", "filter-lang 只能是", "filter-lang must be"),
+    ],
+)
+def test_filter_errors_name_the_problem_in_both_languages(client, query, zh, en):
+    for lang, expected in (("zh", zh), ("en", en)):
+        response = client.get(f"{ITEMS}?{query}&lang={lang}")
+        assert response.status_code == 400
+        assert expected in response.get_json()["description"]
 
 
 def test_openapi_lists_every_collection(client):

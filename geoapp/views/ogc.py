@@ -2,8 +2,9 @@
 
 Items take the map's filters as query parameters (``status=construction``, ``county=…``,
 ranges, ``q``), plus the OGC ones: ``bbox``, ``limit``/``offset`` (with next links),
-``datetime``, ``filter`` (CQL2-text), ``properties`` and ``sortby``. JSON by default, HTML
-with ``f=html`` or a browser's Accept header.
+``datetime``, ``filter`` (CQL2-text, or CQL2-JSON with ``filter-lang=cql2-json``),
+``properties`` and ``sortby``. JSON by default, HTML with ``f=html`` or a browser's Accept
+header.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.ogc import (
     CONFORMANCE,
+    CRS84,
     CqlFilter,
     collection_doc,
     landing_doc,
@@ -43,6 +45,7 @@ OGC_PARAMS = (
     "datetime",
     "filter",
     "filter-lang",
+    "filter-crs",
     "properties",
     "sortby",
     "f",
@@ -192,12 +195,10 @@ def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
     text = request.args.get("filter")
     if text is None:
         return None
-    language = request.args.get("filter-lang", "cql2-text")
-    if language != "cql2-text":
-        raise BadRequest(_("Only filter-lang=cql2-text is supported."), param="filter-lang")
+    language = _filter_language()
     known = queryables(layer, audience)
     try:
-        node = cql2.parse(text)
+        node = cql2.parse(text, language)
         unknown = sorted(cql2.properties(node) - set(known))
         if unknown:
             raise BadRequest(
@@ -208,13 +209,24 @@ def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
                 ),
                 param="filter",
             )
-        cql = CqlFilter(text, node, tuple(sorted(known.items())))
+        cql = CqlFilter(language, text, node, tuple(sorted(known.items())))
         cql.mask(_probe_frame(layer, known))  # type errors show now, not on the data
     except cql2.CQL2Error as error:
         raise BadRequest(
             _("Malformed filter, %(problem)s.", problem=str(error)), param="filter"
         ) from None
     return cql
+
+
+def _filter_language() -> str:
+    """``filter-lang`` (CQL2-text by default), after checking ``filter-crs``: geometries in a
+    filter are CRS84 longitude/latitude, the only CRS the collections offer."""
+    if request.args.get("filter-crs", CRS84) != CRS84:
+        raise BadRequest(_("filter-crs must be %(crs)s.", crs=CRS84), param="filter-crs")
+    language = request.args.get("filter-lang", "cql2-text")
+    if language not in cql2.LANGUAGES:
+        raise BadRequest(_("filter-lang must be cql2-text or cql2-json."), param="filter-lang")
+    return language
 
 
 def _probe_frame(layer: LayerDef, known: dict[str, str]):
