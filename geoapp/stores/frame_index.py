@@ -53,36 +53,49 @@ class FrameIndex:
 
     def patched(self, rows: gpd.GeoDataFrame, gone: Collection[int]) -> FrameIndex:
         """A new index with ``rows`` (indexed by feature id) updated or added and the feature
-        ids in ``gone`` removed; this one is left as it was."""
+        ids in ``gone`` removed; this one is left as it was. Arrays that do not change (the
+        bounds when no geometry moved, the live-row mask when nothing was deleted) are shared,
+        so a one-row edit of a million-row table copies only the columns it changed."""
         if list(rows.columns) != list(self.frame.columns):
             rows = rows.reindex(columns=self.frame.columns)
         at = self.frame.index.get_indexer(rows.index)
         old = at >= 0
-        frame = _set_rows(self.frame, at[old], rows[old])
-        alive = np.ones(len(self.frame), dtype=bool) if self.alive is None else self.alive.copy()
-        alive[at[old]] = True
-        gone_at = self.frame.index.get_indexer(list(gone))
-        alive[gone_at[gone_at >= 0]] = False
-        bounds = self.bounds.copy()
-        bounds[at[old]] = shapely.bounds(rows.geometry.values[old])
-        moved = at[old][
-            ~shapely.equals_exact(self.frame.geometry.values[at[old]], rows.geometry.values[old], 0)
-        ]
+        shapes = rows.geometry.values[old]
+        moved = at[old][~shapely.equals_exact(self.frame.geometry.values[at[old]], shapes, 0)]
+        frame = _set_rows(self.frame, at[old], rows[old], geometry_changed=len(moved) > 0)
+        bounds = self.bounds
+        if len(moved):
+            bounds = bounds.copy()
+            bounds[at[old]] = shapely.bounds(shapes)
+        alive = self._alive_after(at[old], gone)
         added = rows[~old]
         if len(added):
             frame = _append(frame, added)
             bounds = np.vstack([bounds, shapely.bounds(added.geometry.values)])
-            alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
+            if alive is not None:
+                alive = np.concatenate([alive, np.ones(len(added), dtype=bool)])
             moved = np.concatenate([moved, np.arange(len(self.frame), len(frame))])
         extra = np.union1d(self.extra, moved).astype(np.intp)
-        if len(extra) + int((~alive).sum()) > max(REBUILD_MIN, REBUILD_SHARE * len(frame)):
-            return FrameIndex(frame[alive])
+        dead = 0 if alive is None else int((~alive).sum())
+        if len(extra) + dead > max(REBUILD_MIN, REBUILD_SHARE * len(frame)):
+            return FrameIndex(frame if alive is None else frame[alive])
         return self._sharing_tree(frame, bounds, alive, extra)
+
+    def _alive_after(self, updated: np.ndarray, gone: Collection[int]) -> np.ndarray | None:
+        """The live-row mask after a patch (None: every row alive, no array needed)."""
+        gone_at = self.frame.index.get_indexer(list(gone))
+        gone_at = gone_at[gone_at >= 0]
+        if self.alive is None and not len(gone_at):
+            return None
+        alive = np.ones(len(self.frame), dtype=bool) if self.alive is None else self.alive.copy()
+        alive[updated] = True
+        alive[gone_at] = False
+        return alive
 
     def _sharing_tree(self, frame, bounds, alive, extra) -> FrameIndex:
         index = FrameIndex.__new__(FrameIndex)
         index.frame, index.bounds, index.tree = frame, bounds, self.tree
-        index.alive = None if alive.all() else alive
+        index.alive = None if alive is None or alive.all() else alive
         index.extra = extra
         index._caches()
         return index
@@ -232,7 +245,9 @@ def _with_categories(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame
 
 
-def _set_rows(frame: gpd.GeoDataFrame, at: np.ndarray, rows: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+def _set_rows(
+    frame: gpd.GeoDataFrame, at: np.ndarray, rows: gpd.GeoDataFrame, *, geometry_changed: bool
+) -> gpd.GeoDataFrame:
     """A shallow copy of ``frame`` with the rows at positions ``at`` replaced; only the
     columns whose values change are copied."""
     result = frame.copy(deep=False)
@@ -242,6 +257,8 @@ def _set_rows(frame: gpd.GeoDataFrame, at: np.ndarray, rows: gpd.GeoDataFrame) -
     for column in frame.columns:
         new = rows[column]
         if column == geometry:
+            if not geometry_changed:
+                continue
             values = frame.geometry.values.copy()
             values[at] = new.values
             result[column] = gpd.GeoSeries(values, index=frame.index, crs=frame.crs)
