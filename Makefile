@@ -13,8 +13,10 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 
 .PHONY: run test setup assets translations data browser gdal postgis lint format check screenshot
 
+# Arrays of 128 KB and more are mapped, not taken from the heap, so the copies that edits
+# make of big columns go back to the system when dropped (bench/README.md, write path).
 run: setup data
-	GEOAPP_WARM_UP=1 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
+	GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
 		--worker-class gthread --preload --bind $(HOST):$(PORT) --access-logfile - \
 		'geoapp:create_app()'
 

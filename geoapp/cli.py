@@ -42,9 +42,12 @@ def demo(
     """Build the demo GeoPackage from the committed boundaries, deterministically."""
     from geoapp.demo.generate import DEFAULT_SEED, build_demo
     from geoapp.demo.scale import build_scale
+    from geoapp.layers import load_layers
+    from geoapp.schemas import record_schemas
     from geoapp.stores import GeoPackageStore
 
-    out = out or Config.load().data
+    config = Config.load()
+    out = out or config.data
     if if_missing and out.exists():
         click.echo(f"{out} exists; keeping it")
         return
@@ -60,7 +63,7 @@ def demo(
         else:
             frames = build_demo(BOUNDARIES, seed)
             bar.update(4, "writing")
-        GeoPackageStore.create(out, frames)
+        GeoPackageStore.create(out, frames, record_schemas(load_layers(config.layers_dir)))
         bar.update(1, "done")
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in frames.items())
     click.echo(f"wrote {out}: {counts}")

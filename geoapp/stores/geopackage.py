@@ -37,6 +37,7 @@ from geoapp.stores.changes import TableSchema
 from geoapp.stores.gpkg_dialect import (
     GeoPackageDialect,
     create_history,
+    create_key_index,
     feature_tables,
     table_info,
 )
@@ -146,12 +147,16 @@ class GeoPackageStore(CachedStore):
     ) -> GeoPackageStore:
         """Write a new GeoPackage holding only ``frames`` (atomically replacing any old file,
         whose history goes with it): for demo data and tests, never for edits."""
-        _write_atomic(Path(path), frames)
+        keys = {t: schemas[t].key for t in frames if schemas and t in schemas}
+        _write_atomic(Path(path), frames, keys)
         return cls(path, schemas)
 
 
-def _write_atomic(path: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
-    """Write a new file beside ``path``, fsync it, then swap it in with os.replace."""
+def _write_atomic(
+    path: Path, frames: Mapping[str, gpd.GeoDataFrame], keys: Mapping[str, tuple[str, ...]]
+) -> None:
+    """Write a new file beside ``path``, fsync it, then swap it in with os.replace. The key
+    indexes are built here, so that the first edit of a big table does not wait for them."""
     for name, frame in frames.items():
         if frame.crs is None or frame.crs.to_epsg() != 4326:
             raise StoreError(f"table {name!r} must be in EPSG:4326 before it is stored")
@@ -168,6 +173,8 @@ def _write_atomic(path: Path, frames: Mapping[str, gpd.GeoDataFrame]) -> None:
         with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
             conn.execute("BEGIN IMMEDIATE")
             create_history(conn)
+            for table, key in keys.items():
+                create_key_index(conn, table, key)
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode=WAL")
         _fsync(tmp)

@@ -55,6 +55,14 @@ def create_history(conn: sqlite3.Connection) -> None:
         conn.execute(statement)
 
 
+def create_key_index(conn: sqlite3.Connection, table: str, key: tuple[str, ...]) -> None:
+    """Rows are found by their key on every write: index it (once; idempotent)."""
+    columns = ", ".join(quote(k) for k in key)
+    conn.execute(
+        f"CREATE INDEX IF NOT EXISTS {quote('geoapp_key_' + table)} ON {quote(table)} ({columns})"
+    )
+
+
 def table_info(conn: sqlite3.Connection, table: str) -> TableInfo:
     found = conn.execute(
         "SELECT column_name, geometry_type_name, srs_id FROM gpkg_geometry_columns "
@@ -93,11 +101,7 @@ class GeoPackageDialect:
                 kind = sql_type(spec.type)
                 conn.execute(f"ALTER TABLE {quote(info.name)} ADD COLUMN {quote(name)} {kind}")
                 info.columns[name] = kind
-        columns = ", ".join(quote(k) for k in schema.key)
-        conn.execute(
-            f"CREATE INDEX IF NOT EXISTS {quote('geoapp_key_' + info.name)} "
-            f"ON {quote(info.name)} ({columns})"
-        )
+        create_key_index(conn, info.name, schema.key)
         conn.execute(
             "UPDATE gpkg_contents SET last_change = ? WHERE table_name = ?",
             (now_utc(), info.name),
