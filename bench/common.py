@@ -243,7 +243,7 @@ GEOAPP_GUNICORN = ("--threads", "4", "--worker-class", "gthread", "--preload")  
 
 def geoapp_server(data: Path, **kwargs) -> contextlib.AbstractContextManager[Server]:
     """geoapp under gunicorn as `make run` starts it (preloaded data shared by the workers)."""
-    env = {"GEOAPP_DATA": str(data), "GEOAPP_WARM_UP": "1"}
+    env = {"GEOAPP_DATA": str(data), "GEOAPP_WARM_UP": "1", "MALLOC_MMAP_THRESHOLD_": "131072"}
     return gunicorn("geoapp:create_app()", env, log="geoapp", extra=GEOAPP_GUNICORN, **kwargs)
 
 
