@@ -278,3 +278,21 @@ def test_after_writes_gdal_reads_a_valid_geopackage_with_its_index_in_sync(gpkg)
         assert all(
             re.fullmatch(r"Req 75: rtree_\w+_update[13] trigger missing", p) for p in problems
         )
+
+
+def test_a_filter_in_use_follows_every_kind_of_write(store):
+    """The cached answer to a filter is brought up to date by the rows a write changed."""
+    building = Query(any_of={"status": frozenset({"construction"})})
+
+    def codes() -> list[str]:
+        return sorted(store.read("projects", building)["project_id"])
+
+    assert codes() == ["A1", "A4", "B1"]
+    one(store, Change("update", "projects", ("A2",), {"status": "construction"}))
+    assert codes() == ["A1", "A2", "A4", "B1"]
+    one(store, Change("update", "projects", ("A4",), {"status": "completed"}))
+    one(store, Change("delete", "projects", ("A1",)))
+    values = {"status": "construction", "geometry": Point(106.8, 34.9)}
+    one(store, Change("insert", "projects", ("N1",), values))
+    assert codes() == ["A2", "B1", "N1"]
+    assert store.extent("projects", building).count == 3

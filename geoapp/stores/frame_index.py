@@ -23,6 +23,7 @@ from shapely.geometry import box
 from geoapp.stores.base import Bound, Extent, Query
 
 MASK_CACHE_SIZE = 32
+MASKS_CARRIED = 8  # the most recently used masks are updated through a write, not dropped
 REBUILD_MIN = 5000  # rows moved or deleted since the tree was built, before a fresh build
 REBUILD_SHARE = 0.05
 POSITIONS_CACHE_SIZE = 16  # a page's count and rows ask for the same positions twice
@@ -48,7 +49,7 @@ class FrameIndex:
         self._caches()
 
     def _caches(self) -> None:
-        self._masks: OrderedDict[tuple, np.ndarray] = OrderedDict()
+        self._masks: OrderedDict[tuple, tuple[Query, np.ndarray]] = OrderedDict()
         self._positions: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -80,7 +81,13 @@ class FrameIndex:
         dead = 0 if alive is None else int((~alive).sum())
         if len(extra) + dead > max(REBUILD_MIN, REBUILD_SHARE * len(frame)):
             return FrameIndex(frame if alive is None else frame[alive])
-        return self._sharing_tree(frame, bounds, alive, extra)
+        index = self._sharing_tree(frame, bounds, alive, extra)
+        gone_at = self.frame.index.get_indexer(list(gone))
+        changed = np.concatenate(
+            [at[old], gone_at[gone_at >= 0], np.arange(len(self.frame), len(frame))]
+        )
+        index._carry_masks(self, np.unique(changed).astype(np.intp))
+        return index
 
     def _alive_after(self, updated: np.ndarray, gone: Collection[int]) -> np.ndarray | None:
         """The live-row mask after a patch (None: every row alive, no array needed)."""
@@ -191,40 +198,53 @@ class FrameIndex:
         with self._lock:
             if key in self._masks:
                 self._masks.move_to_end(key)
-                return self._masks[key]
+                return self._masks[key][1]
         mask = self._compute_mask(query)
         with self._lock:
-            self._masks[key] = mask
+            self._masks[key] = (query, mask)
             if len(self._masks) > MASK_CACHE_SIZE:
                 self._masks.popitem(last=False)
         return mask
 
     def _compute_mask(self, query: Query) -> np.ndarray:
-        mask = np.ones(len(self.frame), dtype=bool)
-        for column, allowed in query.any_of.items():
-            mask &= _matches(
-                self.frame[column], lambda values, allowed=allowed: values.isin(allowed)
-            )
-        for column, prefix in query.prefix.items():
-            mask &= _matches(
-                self.frame[column], lambda values, prefix=prefix: values.str.startswith(prefix)
-            )
-        for column, (low, high) in query.ranges.items():
-            mask &= _in_range(self.frame[column], low, high)
-        if query.contains is not None:
-            columns, text = query.contains
-            found = np.zeros(len(self.frame), dtype=bool)
-            for column in columns:
-                found |= _matches(
-                    self.frame[column],
-                    lambda values: values.str.contains(text, case=False, regex=False),
-                )
-            mask &= found
-        if query.where is not None:
-            mask &= query.where.mask(self.frame)
+        mask = _attribute_mask(query, self.frame)
         if self.alive is not None:
             mask &= self.alive
         return mask
+
+    def _carry_masks(self, old: FrameIndex, changed: np.ndarray) -> None:
+        """The newest masks of ``old``, brought up to date at the changed positions only:
+        after a write, the filters people are using need not be computed again in full."""
+        for key, (query, mask) in list(old._masks.items())[-MASKS_CARRIED:]:
+            mask = np.concatenate([mask, np.zeros(len(self.frame) - len(mask), dtype=bool)])
+            if len(changed):
+                fresh = _attribute_mask(query, self.frame.iloc[changed])
+                if self.alive is not None:
+                    fresh &= self.alive[changed]
+                mask[changed] = fresh
+            self._masks[key] = (query, mask)
+
+
+def _attribute_mask(query: Query, frame: gpd.GeoDataFrame) -> np.ndarray:
+    """One boolean per row of ``frame``: its attribute tests (not areas, not deletions)."""
+    mask = np.ones(len(frame), dtype=bool)
+    for column, allowed in query.any_of.items():
+        mask &= _matches(frame[column], lambda values, allowed=allowed: values.isin(allowed))
+    for column, prefix in query.prefix.items():
+        mask &= _matches(frame[column], lambda values, prefix=prefix: values.str.startswith(prefix))
+    for column, (low, high) in query.ranges.items():
+        mask &= _in_range(frame[column], low, high)
+    if query.contains is not None:
+        columns, text = query.contains
+        found = np.zeros(len(frame), dtype=bool)
+        for column in columns:
+            found |= _matches(
+                frame[column], lambda values: values.str.contains(text, case=False, regex=False)
+            )
+        mask &= found
+    if query.where is not None:
+        mask &= query.where.mask(frame)
+    return mask
 
 
 def _in_range(column: pd.Series, low: Bound, high: Bound) -> np.ndarray:
