@@ -152,48 +152,51 @@ class CachedStore(ABC):
         if refusals:
             raise ChangeRefused(refusals)
         with self._writing() as conn:
-            writer = RowWriter(conn, self.schemas, self.dialect)
-            applied = writer.apply(change_set)
-            if writer.refusals:
-                raise ChangeRefused(writer.refusals)  # rolls the transaction back
-        return replace(applied, version=self.version())
+            return self._apply_in(conn, change_set)
+
+    def _apply_in(self, conn: Any, change_set: ChangeSet) -> Applied:
+        """Write inside the open transaction; the version is read there too (on the primary,
+        where a replica may not have the write yet)."""
+        writer = RowWriter(conn, self.schemas, self.dialect)
+        applied = writer.apply(change_set)
+        if writer.refusals:
+            raise ChangeRefused(writer.refusals)  # rolls the transaction back
+        newest = self.dialect.execute(conn, f"SELECT max(version) FROM {HISTORY}").fetchone()[0]
+        return replace(applied, version=f"{self._identity()}..{int(newest or 0)}")
 
     def history(
         self, table: str | None = None, key: Key | None = None, since: int = 0, limit: int = 1000
     ) -> list[HistoryEntry]:
-        where, params = ["version > ?"], [since]
-        if table is not None:
-            where.append("table_name = ?")
-            params.append(table)
-        if key is not None:
-            where.append("key = ?")
-            params.append(key_text(key))
-        rows = self._query(
-            f"SELECT {HISTORY_COLUMNS} FROM {HISTORY} "
-            f"WHERE {' AND '.join(where)} ORDER BY version DESC LIMIT ?",
-            (*params, limit),
-        )
-        return read_entries(rows)
+        sql, params = _history_sql(table, key, since, limit)
+        return read_entries(self._query(sql, params))
 
     def restore(self, table: str, key: Key, version: int, author: str) -> Applied:
         """Bring a row back as it was at ``version`` (0: as it was before its first change),
-        re-inserted under its old feature id if it was deleted; recorded as a change."""
-        entries = self.history(table, key, limit=1_000_000)
-        if version == 0 and entries:
-            state = entries[-1].before
-        else:
-            state = next((e.after for e in entries if e.version == version), None)
-        if state is None:
-            params = {"key": "/".join(key), "version": version}
-            raise ChangeRefused([Refusal(0, None, table, key, None, "no_version", params)])
-        schema = self.schemas[table]
-        values = {
-            n: v
-            for n, v in state.items()
-            if (n in schema.fields or n == GEOMETRY) and n not in schema.key
-        }
-        op = "insert" if entries and entries[0].op == "delete" else "update"
-        return self.apply(ChangeSet(author, [Change(op, table, key, values)]))
+        re-inserted under its old feature id if it was deleted; recorded as a change. The
+        history is read inside the write transaction, on the primary: nothing can come
+        between the version chosen and the write."""
+        with self._writing() as conn:
+            sql, params = _history_sql(table, key, 0, 1_000_000)
+            entries = read_entries(self.dialect.execute(conn, sql, params).fetchall())
+            if version == 0 and entries:
+                state = entries[-1].before
+            else:
+                state = next((e.after for e in entries if e.version == version), None)
+            if state is None:
+                params = {"key": "/".join(key), "version": version}
+                raise ChangeRefused([Refusal(0, None, table, key, None, "no_version", params)])
+            schema = self.schemas[table]
+            values = {
+                n: v
+                for n, v in state.items()
+                if (n in schema.fields or n == GEOMETRY) and n not in schema.key
+            }
+            op = "insert" if entries and entries[0].op == "delete" else "update"
+            change_set = ChangeSet(author, [Change(op, table, key, values)])
+            refusals = check(change_set, self.schemas)
+            if refusals:
+                raise ChangeRefused(refusals)
+            return self._apply_in(conn, change_set)
 
     def changes_since(self, token: int) -> Changed:
         rows = self._query(
@@ -204,6 +207,21 @@ class CachedStore(ABC):
             by_table.setdefault(table, set()).add(int(fid))
         newest = max((int(r[2]) for r in rows), default=token)
         return Changed(newest, {t: frozenset(f) for t, f in by_table.items()})
+
+
+def _history_sql(table: str | None, key: Key | None, since: int, limit: int) -> tuple[str, list]:
+    where, params = ["version > ?"], [since]
+    if table is not None:
+        where.append("table_name = ?")
+        params.append(table)
+    if key is not None:
+        where.append("key = ?")
+        params.append(key_text(key))
+    sql = (
+        f"SELECT {HISTORY_COLUMNS} FROM {HISTORY} "
+        f"WHERE {' AND '.join(where)} ORDER BY version DESC LIMIT ?"
+    )
+    return sql, [*params, limit]
 
 
 def _typed(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoDataFrame:
