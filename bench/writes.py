@@ -46,13 +46,11 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
 import mapbox_vector_tile
 import numpy as np
-import pandas as pd
 import pyogrio
 from common import (
     OUT,
@@ -83,6 +81,7 @@ from geoapp.layers import load_layers
 from geoapp.schemas import record_schemas
 from geoapp.stores import Change, ChangeSet, GeoPackageStore
 from geoapp.stores.base import Query
+from geoapp.stores.geopackage import _with_datetimes
 
 N = env_int("BENCH_WRITE_N", 200, 50)
 SETS = env_int("BENCH_WRITE_SETS", 10, 5)
@@ -249,22 +248,6 @@ def new_ten_rows(store: GeoPackageStore, path: Path, rows: Rows) -> dict:
     }
 
 
-def old_prepare(frame: pd.DataFrame) -> pd.DataFrame:
-    """What the old ``_with_datetimes`` did to a frame before writing it (copied from it)."""
-    frame = frame.copy()
-    for column in frame.columns:
-        if isinstance(frame[column].dtype, pd.CategoricalDtype):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-        values = frame[column].dropna()
-        if (
-            frame[column].dtype == object
-            and len(values)
-            and all(isinstance(v, date) for v in values)
-        ):
-            frame[column] = pd.to_datetime(frame[column])
-    return frame
-
-
 def old_write(data: Path, rows: Rows) -> dict:
     """The old ``Store.write`` of the parcels with 10 rows changed, on a copy in rollback
     journal mode (as files were then): prepare, copy, rewrite the table, fsync, replace."""
@@ -279,7 +262,7 @@ def old_write(data: Path, rows: Rows) -> dict:
     steps = {}
     before = wchar()
     started = time.perf_counter()
-    prepared = old_prepare(frame)
+    prepared = _with_datetimes(frame)  # what the old Store.write prepared a frame with
     steps["prepare"] = time.perf_counter() - started
     handle, tmp_name = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp.gpkg"

@@ -104,6 +104,11 @@ def test_command_line_dry_run_then_apply(gpkg, survey, monkeypatch):
     done = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG, "--apply"])
     assert done.exit_code == 0, done.output
     assert len(open_store(gpkg).read("parcels")) == 5
+    again = CliRunner().invoke(
+        main, ["import", "parcels", str(survey), "--county", LONG, "--apply"]
+    )
+    assert "0 new, 0 updated, 1 unchanged" in again.output
+    assert "only the file's columns, last writer wins" in again.output
 
 
 def test_command_line_refuses_a_corrupt_file(gpkg, tmp_path, monkeypatch):
@@ -552,3 +557,22 @@ def test_a_new_code_needs_a_name_an_existing_one_does_not(gpkg, tmp_path):
     apply(store, prepared, only_valid=True)
     a1 = store.read("projects").set_index("project_id").loc["A1"]
     assert a1["completed"] == 88 and a1["name"] == "陇县乳制品项目"
+
+
+def test_upload_page_says_what_an_update_keeps_and_who_wins(client, where, tmp_path):
+    """A sheet that updates stored projects: the report says that only its columns change
+    and that its values win, before anything is written; after, what was updated."""
+    sheet = "项目代码,项目名称,累计完成投资（万元）\nA1,陇县乳制品项目,321\n".encode()
+    response = client.post(
+        "/import",
+        data={"kind": "projects", "file": (io.BytesIO(sheet), "本月.csv")},
+        content_type="multipart/form-data",
+    )
+    html = response.get_data(as_text=True)
+    assert "已有的记录只更新本文件中有的列，空白单元格保留原值" in html
+    assert "以本文件为准" in html
+    token = re.search(r"/import/([0-9a-f]{24})/apply", html).group(1)
+    done = client.post(f"/import/{token}/apply").get_data(as_text=True)
+    assert "新增 0 条，更新 1 条，0 条无变化" in done
+    a1 = open_store(where).read("projects").set_index("project_id").loc["A1"]
+    assert a1["completed"] == 321 and a1["owner"] == "某某有限公司"
