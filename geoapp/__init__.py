@@ -19,7 +19,6 @@ from geoapp.i18n import init_i18n
 from geoapp.layers import load_layers
 from geoapp.schemas import record_schemas
 from geoapp.services import Services
-from geoapp.stores import open_store
 from geoapp.tilecache import TileCache
 
 STATIC_DIR = PROJECT_ROOT / "geoapp" / "static"
@@ -46,8 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # keep declared field order; sorting big pages costs time
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
     layers = load_layers(config.layers_dir)
-    where = config.database_url or config.data
-    store = open_store(where, record_schemas(layers), config.database_read_url or None)
+    store = config.open_store(record_schemas(layers))
     services = Services(config, store, layers)
     app.extensions["geoapp"] = services
     if config.warm_up:

@@ -167,12 +167,10 @@ def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -
 def _services():
     from geoapp.layers import load_layers
     from geoapp.schemas import record_schemas
-    from geoapp.stores import open_store
 
     config = Config.load()
     layers = load_layers(config.layers_dir)
-    where = config.database_url or config.data
-    store = open_store(where, record_schemas(layers), config.database_read_url or None)
+    store = config.open_store(record_schemas(layers))
     return store, layers, config
 
 

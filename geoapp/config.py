@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geoapp.errors import ConfigError
 
@@ -42,6 +42,12 @@ SETTINGS: tuple[Setting, ...] = (
         "a streaming replica of GEOAPP_DATABASE_URL to read from (writes go to the primary)",
     ),
     Setting(
+        "GEOAPP_DATABASE_READS",
+        "memory",
+        "PostGIS reads: memory (each app process caches the tables) or sql (queries and tiles "
+        "in the database, for data too large to hold in every process)",
+    ),
+    Setting(
         "GEOAPP_LAYERS_DIR", str(PROJECT_ROOT / "layers"), "folder of layer declarations (*.toml)"
     ),
     Setting("GEOAPP_LOCALE", "zh", "default UI language: zh or en"),
@@ -60,7 +66,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
 )
 
+READS = ("memory", "sql")
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
+
+if TYPE_CHECKING:
+    from geoapp.stores import Store
+    from geoapp.stores.changes import TableSchema
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,7 @@ class Config:
     data: Path
     database_url: str
     database_read_url: str
+    database_reads: str
     layers_dir: Path
     locale: str
     basemap: str
@@ -98,6 +110,17 @@ class Config:
         config.validate()
         return config
 
+    def open_store(self, schemas: Mapping[str, TableSchema]) -> Store:
+        """The store these settings name: PostGIS when a database URL is set, else the file."""
+        from geoapp.stores import open_store
+
+        return open_store(
+            self.database_url or self.data,
+            schemas,
+            self.database_read_url or None,
+            self.database_reads,
+        )
+
     def validate(self) -> None:
         """Refuse contradictory settings at start-up, naming the variable."""
         if self.locale not in ("zh", "en"):
@@ -116,6 +139,10 @@ class Config:
         ):
             if url and not url.startswith(("postgresql://", "postgres://")):
                 raise ConfigError(f"{name} must be a postgresql:// URL")
+        if self.database_reads not in READS:
+            raise ConfigError(
+                f"GEOAPP_DATABASE_READS must be memory or sql, not {self.database_reads!r}"
+            )
         if self.database_read_url and not self.database_url:
             raise ConfigError("GEOAPP_DATABASE_READ_URL needs GEOAPP_DATABASE_URL (the primary)")
 

@@ -7,6 +7,7 @@ so the API, its documentation and the map can never disagree.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import geopandas as gpd
 import numpy as np
 
 from geoapp import cql2
+from geoapp.cql2.sql import to_sql
 from geoapp.layers import LayerDef
 from geoapp.stores.base import Extent
 
@@ -39,7 +41,8 @@ QUERYABLE_TYPES = {"text": "string", "enum": "string", "number": "number", "date
 
 @dataclass(frozen=True)
 class CqlFilter:
-    """A parsed CQL2 filter (text or JSON), evaluated in memory against a table's rows."""
+    """A parsed CQL2 filter (text or JSON): evaluated in memory against a table's rows, or
+    translated to an SQL condition for a database that answers the query itself."""
 
     language: str  # "cql2-text" or "cql2-json"
     text: str
@@ -51,6 +54,9 @@ class CqlFilter:
 
     def mask(self, frame: gpd.GeoDataFrame) -> np.ndarray:
         return cql2.to_mask(self.node, frame, dict(self.queryables))
+
+    def sql(self, column: Callable[[str], str | None], geometry: str) -> tuple[str, list]:
+        return to_sql(self.node, dict(self.queryables), column, geometry)
 
 
 def queryables(layer: LayerDef, audience: str) -> dict[str, str]:

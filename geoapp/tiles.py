@@ -1,8 +1,9 @@
 """Vector tiles of a layer: the features of one z/x/y, clipped, thinned and encoded as MVT.
 
-The store's STRtree finds the features of the tile (plus a small buffer); they are projected
-to Web Mercator tile coordinates, clipped to the buffered tile, and thinned when they are
-smaller than a screen pixel — only one feature per pixel cell is kept, so a z10 tile over a
+A database that makes tiles itself (PostGIS with reads in SQL: ``ST_AsMVT``) is asked first.
+Otherwise the store's STRtree finds the features of the tile (plus a small buffer); they are
+projected to Web Mercator tile coordinates, clipped to the buffered tile, and thinned when
+they are smaller than a screen pixel — only one feature per pixel cell is kept, so a z10 tile over a
 dense park stays small while every occupied pixel still shows. Nothing outside the layer's
 declared fields for the audience ever goes into a tile.
 """
@@ -20,7 +21,7 @@ from geoapp.errors import BadRequest
 from geoapp.layers import LayerDef
 from geoapp.mvt import EXTENT, encode_layer
 from geoapp.query import MapFilter
-from geoapp.stores.base import Query, Store
+from geoapp.stores.base import Query, Store, TileMaker
 
 MAX_ZOOM = 22
 BUFFER = 64  # tile units around the tile kept when clipping (avoids seams at tile edges)
@@ -95,7 +96,12 @@ def build_tile(
     if z < layer.min_zoom:
         return b""
     fields = layer.tile_fields(audience)
-    frame = store.read(layer.table, _tile_query(layer, flt, fields, z, x, y, gcj02))
+    query = _tile_query(layer, flt, fields, z, x, y, gcj02)
+    if isinstance(store, TileMaker) and not gcj02:
+        made = store.tile(layer.table, layer.id, query, (z, x, y))
+        if made is not None:
+            return made
+    frame = store.read(layer.table, query)
     if frame.empty:
         return b""
     geoms = frame.geometry.values

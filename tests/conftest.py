@@ -9,10 +9,10 @@ import pytest
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.stores import GeoPackageStore
-from tests.fixtures import SCHEMAS, settings_for, tiny_frames
+from tests.fixtures import SCHEMAS, SqlReads, settings_for, tiny_frames
 from tests.postgis_cluster import Cluster
 
-BACKENDS = ["geopackage", "postgis"]
+BACKENDS = ["geopackage", "postgis", "postgis-sql"]  # postgis-sql: queries and tiles in SQL
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def fill(backend: str, frames: dict, tmp_path: Path, request) -> str:
 
     url = request.getfixturevalue("postgis_cluster").database()
     PostGISStore.create(url, frames, SCHEMAS)
-    return url
+    return SqlReads(url) if backend == "postgis-sql" else url
 
 
 @pytest.fixture(params=BACKENDS)

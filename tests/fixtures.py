@@ -216,10 +216,18 @@ def _project(
     }
 
 
+class SqlReads(str):
+    """A PostGIS URL whose store answers reads in SQL (``GEOAPP_DATABASE_READS=sql``)."""
+
+
 def open_store(where: Path | str) -> Store:
     """The store as the app opens it (a GeoPackage path or a PostGIS URL), with the declared
     schemas, so it can be written."""
-    return stores.open_store(where, SCHEMAS)
+    return stores.open_store(where, SCHEMAS, reads=_reads(where))
+
+
+def _reads(where: Path | str) -> str:
+    return "sql" if isinstance(where, SqlReads) else "memory"
 
 
 def table_rows(path: Path) -> dict[str, list[tuple]]:
@@ -262,7 +270,7 @@ def writer_is_inside_its_transaction(where: Path | str) -> bool:
 def settings_for(where: Path | str) -> dict[str, str]:
     """The setting that points the app (or `geoapp`) at this store."""
     if str(where).startswith("postgresql://"):
-        return {"GEOAPP_DATABASE_URL": str(where)}
+        return {"GEOAPP_DATABASE_URL": str(where), "GEOAPP_DATABASE_READS": _reads(where)}
     return {"GEOAPP_DATA": str(where)}
 
 

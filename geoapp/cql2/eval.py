@@ -39,7 +39,7 @@ from geoapp.cql2.tree import (
     Property,
 )
 
-_TYPES = {"integer": "number", "datetime": "date", "timestamp": "date"} | {
+TYPES = {"integer": "number", "datetime": "date", "timestamp": "date"} | {
     kind: kind for kind in ("string", "number", "date", "boolean", "geometry")
 }
 _OPS: dict[str, Callable[[pd.Series, object], pd.Series]] = {
@@ -113,7 +113,7 @@ class _Evaluator:
         declared = self.queryables.get(prop.name)
         if declared is None:
             raise CQL2Error(None, f"unknown property '{prop.name}'")
-        kind = _TYPES.get(declared)
+        kind = TYPES.get(declared)
         if kind is None:  # the server's mistake, not the user's: no CQL2Error
             raise ValueError(f"queryable '{prop.name}' has unsupported type '{declared}'")
         if kind == "geometry" and not isinstance(self.frame.get(prop.name), gpd.GeoSeries):
@@ -136,7 +136,7 @@ class _Evaluator:
             raise CQL2Error(None, f"{op} does not apply to boolean property '{prop.name}'")
         if casei and kind != "string":
             raise CQL2Error(None, f"CASEI needs a text property, '{prop.name}' is not")
-        values = [_coerce(literal, kind, declared, prop.name, casei) for literal in literals]
+        values = [coerce(literal, kind, declared, prop.name, casei) for literal in literals]
         # A DATE literal compares days: DATE('2023-04-01') matches 2023-04-01T12:30 too.
         day = all(isinstance(v, Literal) and v.kind != "timestamp" for v in literals)
         return _scalar_truth(
@@ -176,9 +176,7 @@ def _any(masks: Iterator[np.ndarray]) -> np.ndarray:
     return reduce(np.logical_or, masks)
 
 
-def _coerce(
-    literal: Literal | Geometry, kind: str, declared: str, name: str, casei: bool
-) -> object:
+def coerce(literal: Literal | Geometry, kind: str, declared: str, name: str, casei: bool) -> object:
     """The literal as a value comparable with a normalised column, or a CQL2Error."""
     if isinstance(literal, Literal):
         value, lkind = literal.value, literal.kind

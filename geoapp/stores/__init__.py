@@ -25,11 +25,18 @@ __all__ = [
 
 
 def open_store(
-    where: str | Path, schemas: Mapping[str, TableSchema], read_url: str | None = None
+    where: str | Path,
+    schemas: Mapping[str, TableSchema],
+    read_url: str | None = None,
+    reads: str = "memory",
 ) -> Store:
-    """The store at ``where``: a ``postgresql://`` URL, or the path of a GeoPackage."""
+    """The store at ``where``: a ``postgresql://`` URL, or the path of a GeoPackage.
+
+    ``reads`` (PostGIS only): "memory" answers queries from each process's cache, "sql"
+    from the database.
+    """
     if str(where).startswith(("postgresql://", "postgres://")):
         from geoapp.stores.postgis import PostGISStore
 
-        return PostGISStore(str(where), schemas, read_url)
+        return PostGISStore(str(where), schemas, read_url, reads)
     return GeoPackageStore(Path(where), schemas)

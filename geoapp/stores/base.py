@@ -6,9 +6,9 @@ A PostGIS backend implements the same methods; views never see SQL or files.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import geopandas as gpd
 import numpy as np
@@ -29,6 +29,11 @@ class RowFilter(Protocol):
 
     def mask(self, frame: gpd.GeoDataFrame) -> np.ndarray:
         """One boolean per row of ``frame``."""
+        ...
+
+    def sql(self, column: Callable[[str], str | None], geometry: str) -> tuple[str, list]:
+        """The test as an SQL condition with ``?`` parameters; ``column`` quotes a field's
+        name and ``geometry`` is the quoted geometry column."""
         ...
 
 
@@ -127,4 +132,14 @@ class Store(Protocol):
 
     def version(self, table: str | None = None) -> str:
         """A token that changes whenever the data (of ``table``, or any) changes."""
+        ...
+
+
+@runtime_checkable
+class TileMaker(Protocol):
+    """A store that can encode a layer's vector tile itself (in the database)."""
+
+    def tile(self, table: str, layer: str, query: Query, zxy: tuple[int, int, int]) -> bytes | None:
+        """The MVT bytes of the rows of ``query`` (its bbox: the buffered tile), with
+        ``query.columns`` as properties, in a layer named ``layer``; None: not this time."""
         ...

@@ -129,7 +129,7 @@ class CachedStore(ABC):
     def _load(self, table: str) -> FrameIndex:
         if table not in self.tables():
             raise StoreError(f"table {table!r} not in {self}")
-        return FrameIndex(_as_declared(self._read_rows(table), self.schemas.get(table)))
+        return FrameIndex(as_declared(self._read_rows(table), self.schemas.get(table)))
 
     def _patched(self, table: str, index: FrameIndex, since: int, until: int) -> FrameIndex | None:
         """``index`` brought from history entry ``since`` to ``until`` by the changed rows;
@@ -142,7 +142,7 @@ class CachedStore(ABC):
         fids = [int(row[0]) for row in found]
         if len(fids) > PATCH_MAX_SHARE * len(index.frame):
             return None
-        rows = _as_declared(self._read_rows(table, fids), self.schemas.get(table))
+        rows = as_declared(self._read_rows(table, fids), self.schemas.get(table))
         return index.patched(rows, set(fids) - set(rows.index))
 
     # --- writes and history --------------------------------------------------------------------
@@ -224,7 +224,7 @@ def _history_sql(table: str | None, key: Key | None, since: int, limit: int) -> 
     return sql, [*params, limit]
 
 
-def _as_declared(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoDataFrame:
+def as_declared(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoDataFrame:
     """Columns as their declaration types them, whatever a file written elsewhere holds:
     text in a number column becomes missing, not a column of text that breaks every sum."""
     if schema is None:

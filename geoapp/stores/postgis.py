@@ -33,7 +33,9 @@ from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.errors import StoreError, StoreUnavailable
-from geoapp.stores.cached import CachedStore
+from geoapp.stores import pg_reads, pg_tiles
+from geoapp.stores.base import Extent, Query
+from geoapp.stores.cached import CachedStore, as_declared
 from geoapp.stores.changes import GEOMETRY, TableSchema, as_date
 from geoapp.stores.pg_schema import ensure_table, prepare
 from geoapp.stores.reader import read_features
@@ -111,9 +113,12 @@ class PostGISStore(CachedStore):
         url: str,
         schemas: Mapping[str, TableSchema] | None = None,
         read_url: str | None = None,
+        reads: str = "memory",
     ):
         super().__init__(schemas)
         self.url, self.read_url = url, read_url or url
+        self.reads_in_sql = reads == "sql"
+        self._infos: dict[str, TableInfo] = {}
         self._local = threading.local()
         with self._connect(self.url) as conn:
             prepare(conn, self.schemas, safe_url(self.url))
@@ -187,6 +192,49 @@ class PostGISStore(CachedStore):
 
     def _identity(self) -> str:
         return self._install
+
+    # --- reads in SQL (GEOAPP_DATABASE_READS=sql) -------------------------------------------------
+
+    def read(self, table: str, query: Query | None = None) -> gpd.GeoDataFrame:
+        if not self.reads_in_sql:
+            return super().read(table, query)
+        frame = self._in_sql(
+            table, lambda conn, info: pg_reads.read(self.dialect, conn, info, query or Query())
+        )
+        return as_declared(frame, self.schemas.get(table))
+
+    def extent(self, table: str, query: Query | None = None) -> Extent:
+        if not self.reads_in_sql:
+            return super().extent(table, query)
+        return self._in_sql(
+            table, lambda conn, info: pg_reads.extent(self.dialect, conn, info, query or Query())
+        )
+
+    def tile(self, table: str, layer: str, query: Query, zxy: tuple[int, int, int]) -> bytes | None:
+        """The tile made by ``ST_AsMVT`` when reads go to SQL; None: make it from memory."""
+        if not self.reads_in_sql:
+            return None
+        return self._in_sql(
+            table, lambda conn, info: pg_tiles.tile(self.dialect, conn, info, layer, query, zxy)
+        )
+
+    def _in_sql(self, table: str, read: Callable[[psycopg.Connection, TableInfo], T]) -> T:
+        if table not in self.schemas and table not in self.tables():
+            raise StoreError(f"table {table!r} not in {self}")
+
+        def run() -> T:
+            conn = self._conn()
+            return read(conn, self._table_info(conn, table))
+
+        return self._read_twice(run)
+
+    def _table_info(self, conn: psycopg.Connection, table: str) -> TableInfo:
+        """The table's columns, looked up once per table and process (a new column comes only
+        from a migration or a write of this code, which also clears it)."""
+        found = self._infos.get(table)
+        if found is None:
+            found = self._infos[table] = table_info(conn, table)
+        return found
 
     def tables(self) -> list[str]:
         rows = self._query("SELECT f_table_name FROM geometry_columns ORDER BY f_table_name")

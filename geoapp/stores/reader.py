@@ -25,14 +25,28 @@ _FIDS_PER_QUERY = 900  # below SQLite's limit of bound parameters
 
 
 def read_features(
-    dialect: Dialect, conn: Any, info: TableInfo, fids: Sequence[int] | None = None
+    dialect: Dialect,
+    conn: Any,
+    info: TableInfo,
+    fids: Sequence[int] | None = None,
+    *,
+    where: tuple[str, list] | None = None,
+    columns: Sequence[str] | None = None,
+    page: tuple[int, int | None] = (0, None),
 ) -> gpd.GeoDataFrame:
-    """The table's rows (or those with the given feature ids), indexed by fid, in fid order."""
-    names = list(info.columns)
+    """The table's rows (all; those with the given feature ids; or those meeting an SQL
+    ``where`` condition, one ``page`` of (offset, limit) of them), indexed by fid, in fid
+    order, with ``columns`` (default: all) and the geometry."""
+    names = list(info.columns) if columns is None else list(columns)
     select = ", ".join([quote(info.fid), dialect.geometry_sql(info)[0], *map(quote, names)])
     sql = f"SELECT {select} FROM {quote(info.name)}"
-    if fids is None:
-        rows = dialect.execute(conn, f"{sql} ORDER BY {quote(info.fid)}").fetchall()
+    order = f" ORDER BY {quote(info.fid)}"
+    if where is not None:
+        offset, limit = page
+        paging = (f" LIMIT {int(limit)}" if limit is not None else "") + f" OFFSET {int(offset)}"
+        rows = dialect.execute(conn, f"{sql} WHERE {where[0]}{order}{paging}", where[1]).fetchall()
+    elif fids is None:
+        rows = dialect.execute(conn, sql + order).fetchall()
     else:
         rows = []
         wanted = sorted(set(fids))
@@ -40,7 +54,7 @@ def read_features(
             part = wanted[start : start + _FIDS_PER_QUERY]
             marks = ", ".join("?" for _ in part)
             rows += dialect.execute(
-                conn, f"{sql} WHERE {quote(info.fid)} IN ({marks}) ORDER BY {quote(info.fid)}", part
+                conn, f"{sql} WHERE {quote(info.fid)} IN ({marks}){order}", part
             ).fetchall()
     table = np.empty((len(rows), len(names) + 2), dtype=object)
     if rows:
