@@ -98,4 +98,4 @@ bench: setup browser
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/cql2.py
 	$(BIN)/python bench/writes.py
-	$(MAKE) postgis && $(BIN)/python bench/replica.py
+	$(MAKE) postgis && $(BIN)/python bench/backends.py && $(BIN)/python bench/replica.py

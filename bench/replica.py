@@ -234,6 +234,21 @@ class Clusters:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+def db_copy(data: Path, url: str) -> str:
+    """``geoapp db copy`` of the GeoPackage into the database; its row counts, as text."""
+    copied = subprocess.run(
+        [sys.executable, "-c", "from geoapp.cli import main; main()", "db", "copy", str(data), url],
+        capture_output=True,
+        text=True,
+        env=os.environ | APP_ENV,
+        cwd=APP_ROOT,
+    )
+    if copied.returncode != 0:
+        raise RuntimeError(f"geoapp db copy failed: {copied.stderr.strip()[-2000:]}")
+    rows = re.findall(r"^ok\s+(\S+)\s+(\d+) rows", copied.stdout, re.M)
+    return ", ".join(f"{t} {int(n):,}" for t, n in rows)
+
+
 def free_port() -> int:
     import socket
 
@@ -653,25 +668,7 @@ def main() -> None:
         with step("initdb + start primary, CREATE EXTENSION postgis"):
             clusters.init_primary()
         with step("geoapp db copy") as row:
-            copied = subprocess.run(
-                [
-                    sys.executable,
-                    "-c",
-                    "from geoapp.cli import main; main()",
-                    "db",
-                    "copy",
-                    str(data),
-                    clusters.url("primary"),
-                ],
-                capture_output=True,
-                text=True,
-                env=os.environ | APP_ENV,
-                cwd=APP_ROOT,
-            )
-            if copied.returncode != 0:
-                raise RuntimeError(f"geoapp db copy failed: {copied.stderr.strip()[-2000:]}")
-            rows = re.findall(r"^ok\s+(\S+)\s+(\d+) rows", copied.stdout, re.M)
-            row[2] = ", ".join(f"{t} {int(n):,}" for t, n in rows)
+            row[2] = db_copy(data, clusters.url("primary"))
         with step("VACUUM (ANALYZE) on the primary") as row:
             with psycopg.connect(clusters.url("primary"), autocommit=True) as conn:
                 conn.execute("VACUUM (ANALYZE)")

@@ -43,25 +43,22 @@ class Selection:
 
 def select(store: Store, layers: list[LayerDef], flt: MapFilter, audience: str) -> Selection:
     views = {layer.id: _view(store, layer, flt, audience) for layer in layers}
-    summaries = [_summary(store, layer, flt, views[layer.id]) for layer in layers if layer.summary]
+    summaries = [
+        Summary(lyr, views[lyr.id].extent.count, dict(views[lyr.id].extent.sums))
+        for lyr in layers
+        if lyr.summary
+    ]
     return Selection(views, summaries, _fit_bounds(layers, views, flt))
 
 
 def _view(store: Store, layer: LayerDef, flt: MapFilter, audience: str) -> LayerView:
-    extent = store.extent(layer.table, flt.query_for(layer))
+    extent = store.extent(layer.table, flt.query_for(layer), tuple(layer.summary))
     mode = layer.mode(extent.count)
     frame = None
     if mode == "inline":
         columns = list(dict.fromkeys([*layer.wire_fields(audience), *layer.area.values()]))
         frame = store.read(layer.table, flt.query_for(layer, columns))
     return LayerView(layer, extent, mode, frame)
-
-
-def _summary(store: Store, layer: LayerDef, flt: MapFilter, view: LayerView) -> Summary:
-    frame = store.read(layer.table, flt.query_for(layer, layer.summary))
-    return Summary(
-        layer, view.extent.count, {name: float(frame[name].sum()) for name in layer.summary}
-    )
 
 
 def _fit_bounds(layers: list[LayerDef], views: dict[str, LayerView], flt: MapFilter):

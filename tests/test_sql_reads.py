@@ -68,9 +68,13 @@ def test_sql_reads_equal_memory_reads(stores, query):
     assert list(got.columns) == list(expected.columns)
     pd.testing.assert_frame_equal(_plain(got), _plain(expected))
     whole = Query(**{**query.__dict__, "offset": 0, "limit": None, "columns": None})
-    counted, box_ = sql.extent("projects", whole), memory.extent("projects", whole)
+    money = ("total_investment", "annual_plan", "completed")
+    counted, box_ = sql.extent("projects", whole, money), memory.extent("projects", whole, money)
     assert counted.count == box_.count
     assert counted.bbox == pytest.approx(box_.bbox) if box_.bbox else counted.bbox is None
+    assert counted.sums == pytest.approx(box_.sums)
+    rows = memory.read("projects", whole)
+    assert box_.sums["total_investment"] == pytest.approx(float(rows["total_investment"].sum()))
 
 
 @pytest.mark.parametrize(("layer", "zoom"), [("projects", 12), ("parcels", 15), ("parcels", 17)])

@@ -80,10 +80,12 @@ class Query:
 
 @dataclass(frozen=True)
 class Extent:
-    """How many features a query matches and the box around them (None when there are none)."""
+    """How many features a query matches, the box around them (None when there are none) and
+    the sums of the number fields asked for (missing values count as 0)."""
 
     count: int
     bbox: BBox | None
+    sums: Mapping[str, float] = field(default_factory=dict)
 
 
 class Store(Protocol):
@@ -103,8 +105,9 @@ class Store(Protocol):
         """Rows of ``table`` that match ``query``, in stored order, indexed by feature id."""
         ...
 
-    def extent(self, table: str, query: Query | None = None) -> Extent:
-        """Count and bounding box of the matching rows, without materialising them."""
+    def extent(self, table: str, query: Query | None = None, sums: tuple[str, ...] = ()) -> Extent:
+        """Count, bounding box and the sums of ``sums`` fields of the matching rows, without
+        materialising them."""
         ...
 
     def apply(self, change_set: ChangeSet) -> Applied:

@@ -102,8 +102,8 @@ class CachedStore(ABC):
         end = None if query.limit is None else query.offset + query.limit
         return index.take(positions[query.offset : end], query.columns)
 
-    def extent(self, table: str, query: Query | None = None) -> Extent:
-        return self._index(table).extent(query or Query())
+    def extent(self, table: str, query: Query | None = None, sums: tuple[str, ...] = ()) -> Extent:
+        return self._index(table).extent(query or Query(), sums)
 
     def _index(self, table: str) -> FrameIndex:
         """The table in memory: loaded on first use, patched with the rows changed since."""

@@ -178,10 +178,11 @@ class FrameIndex:
         names = list(self.frame.columns) if columns is None else [*columns, geometry]
         return self.frame[names].take(positions)
 
-    def extent(self, query: Query) -> Extent:
+    def extent(self, query: Query, sums: tuple[str, ...] = ()) -> Extent:
         positions = self.positions(query)
+        totals = {name: float(self.frame[name].iloc[positions].sum()) for name in sums}
         if not len(positions):
-            return Extent(0, None)
+            return Extent(0, None, totals)
         b = self.bounds[positions]
         return Extent(
             len(positions),
@@ -191,6 +192,7 @@ class FrameIndex:
                 float(np.nanmax(b[:, 2])),
                 float(np.nanmax(b[:, 3])),
             ),
+            totals,
         )
 
     def _mask(self, query: Query) -> np.ndarray:

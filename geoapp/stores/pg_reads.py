@@ -61,20 +61,24 @@ def read(dialect: Dialect, conn: Any, info: TableInfo, query: Query) -> gpd.GeoD
     )
 
 
-def extent(dialect: Dialect, conn: Any, info: TableInfo, query: Query) -> Extent:
-    """Count and box of the matching rows, computed by the server (exact, not the index's
-    single-precision boxes)."""
+def extent(
+    dialect: Dialect, conn: Any, info: TableInfo, query: Query, sums: tuple[str, ...] = ()
+) -> Extent:
+    """Count, box and sums of the matching rows, computed by the server (the box exact, not
+    from the index's single-precision boxes)."""
     geom = quote(info.geometry)
     condition, params = where(query, info)
+    totals = "".join(f", coalesce(sum({_column(info, name)}), 0)" for name in sums)
     found = dialect.execute(
         conn,
-        f"SELECT count(*), min(ST_XMin({geom})), min(ST_YMin({geom})), "
-        f"max(ST_XMax({geom})), max(ST_YMax({geom})) FROM {quote(info.name)} WHERE {condition}",
+        f"SELECT count(*), min(ST_XMin({geom})), min(ST_YMin({geom})), max(ST_XMax({geom})), "
+        f"max(ST_YMax({geom})){totals} FROM {quote(info.name)} WHERE {condition}",
         params,
     ).fetchone()
+    summed = {name: float(value) for name, value in zip(sums, found[5:], strict=True)}
     if not found[0]:
-        return Extent(0, None)
-    return Extent(int(found[0]), tuple(float(v) for v in found[1:]))
+        return Extent(0, None, summed)
+    return Extent(int(found[0]), tuple(float(v) for v in found[1:5]), summed)
 
 
 def _column(info: TableInfo, name: str) -> str:

@@ -203,11 +203,12 @@ class PostGISStore(CachedStore):
         )
         return as_declared(frame, self.schemas.get(table))
 
-    def extent(self, table: str, query: Query | None = None) -> Extent:
+    def extent(self, table: str, query: Query | None = None, sums: tuple[str, ...] = ()) -> Extent:
         if not self.reads_in_sql:
-            return super().extent(table, query)
+            return super().extent(table, query, sums)
         return self._in_sql(
-            table, lambda conn, info: pg_reads.extent(self.dialect, conn, info, query or Query())
+            table,
+            lambda conn, info: pg_reads.extent(self.dialect, conn, info, query or Query(), sums),
         )
 
     def tile(self, table: str, layer: str, query: Query, zxy: tuple[int, int, int]) -> bytes | None:

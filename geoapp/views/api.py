@@ -43,14 +43,13 @@ def features(layer_id: str):
     offset = whole_number("offset", request.args.get("offset", "0"), 0, 10**9)
     store = services().store
     fields = layer.wire_fields(OFFICIAL_AUDIENCE)
-    extent = store.extent(layer.table, flt.query_for(layer))
+    extent = store.extent(layer.table, flt.query_for(layer), tuple(layer.summary))
     page = store.read(
         layer.table, replace(flt.query_for(layer, fields), offset=offset, limit=limit)
     )
     extra = {"numberMatched": extent.count, "numberReturned": len(page)}
     if layer.summary:
-        sums = store.read(layer.table, flt.query_for(layer, layer.summary))
-        extra["sums"] = {name: float(sums[name].sum()) for name in layer.summary}
+        extra["sums"] = dict(extent.sums)
     features = features_json(page, fields, gcj02=False)
     body = '{"type":"FeatureCollection","features":' + features + ","
     body += json.dumps(extra, ensure_ascii=False)[1:]
