@@ -33,8 +33,18 @@ from werkzeug.serving import make_server
 
 from geoapp import create_app
 from geoapp.stores import GeoPackageStore
+from geoapp.stores.copy import copy_store
 from tests import scale_fixture
-from tests.fixtures import LINZE, LONG, XSS_NAME, open_store, tiny_frames
+from tests.fixtures import (
+    LINZE,
+    LONG,
+    SCHEMAS,
+    XSS_NAME,
+    SqlReads,
+    open_store,
+    settings_for,
+    tiny_frames,
+)
 from tests.pages import page_layers
 from tests.scale_fixture import LEFT_OUT_STATE, Scale
 
@@ -218,8 +228,8 @@ def watch(page: Page, base: str) -> Tab:
 
 
 @contextmanager
-def serve(path: Path) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": path}), threaded=True)
+def serve(settings: dict[str, str]) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -234,7 +244,7 @@ def serve(path: Path) -> Iterator[str]:
 def base_url(tmp_path_factory) -> Iterator[str]:
     path: Path = tmp_path_factory.mktemp("browser") / "tiny.gpkg"
     GeoPackageStore.create(path, tiny_frames())
-    with serve(path) as url:
+    with serve({"GEOAPP_DATA": str(path)}) as url:
         yield url
 
 
@@ -248,9 +258,16 @@ def scale(tmp_path_factory) -> Scale:
     return built
 
 
-@pytest.fixture(scope="module")
-def scale_url(scale) -> Iterator[str]:
-    with serve(scale.path) as url:
+@pytest.fixture(scope="module", params=["geopackage", "postgis-sql"])
+def scale_url(request, scale) -> Iterator[str]:
+    """The large fixture served from its GeoPackage, then from PostGIS answering queries and
+    tiles in SQL (copied with ``geoapp db copy``'s code, feature ids kept)."""
+    settings = {"GEOAPP_DATA": str(scale.path)}
+    if request.param == "postgis-sql":
+        database = request.getfixturevalue("postgis_cluster").database()
+        assert all(c.same for c in copy_store(open_store(scale.path), database, SCHEMAS))
+        settings = settings_for(SqlReads(database))
+    with serve(settings) as url:
         yield url
 
 
@@ -733,7 +750,7 @@ def test_upload_page_reports_errors_then_imports(context, tmp_path):
     broken, fixed = tmp_path / "新地块.txt", tmp_path / "新地块2.txt"
     broken.write_text(survey_text("XD-09", SQUARE, close=False), encoding="gb18030")
     fixed.write_text(survey_text("XD-09", SQUARE), encoding="gb18030")
-    with serve(path) as url:
+    with serve({"GEOAPP_DATA": str(path)}) as url:
         tab = watch(context.new_page(), url)
         tab.page.goto(url + "/import")
         tab.page.get_by_label("地块（界址点坐标文件、Shapefile 压缩包、GeoPackage、KML）").check()
