@@ -5,6 +5,7 @@ answering queries and tiles itself (``GEOAPP_DATABASE_READS=sql``).
     .venv/bin/python bench/backends.py
     BENCH_SMALL=1 .venv/bin/python bench/backends.py
 
+The GeoPackage is a copy of the province file the other scripts use (the writes go into it).
 One PostGIS server from Debian's packages on loopback (durable defaults: fsync and
 synchronous_commit on; ``shared_buffers=256MB``), filled with ``geoapp db copy`` from the
 province GeoPackage the other scripts use, then ``VACUUM (ANALYZE)``. The stores are opened in
@@ -38,6 +39,7 @@ from collections.abc import Callable
 import numpy as np
 import psycopg
 from common import (
+    OUT,
     PROVINCE_PARCELS,
     PROVINCE_PROJECTS,
     data_extent,
@@ -54,6 +56,7 @@ from common import (
     tile_of,
 )
 from replica import Clusters, db_copy
+from writes import fresh_copy
 
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
@@ -104,7 +107,7 @@ def main() -> None:
         f"{PROVINCE_PROJECTS:,} projects"
     )
     signal.signal(signal.SIGTERM, stop)
-    data = dataset(PROVINCE_PARCELS, PROVINCE_PROJECTS)
+    data = fresh_copy(dataset(PROVINCE_PARCELS, PROVINCE_PROJECTS), OUT / "backends-store.gpkg")
     layers = load_layers(PROJECT_ROOT / "layers")
     parcels = next(layer for layer in layers if layer.id == "parcels")
     schemas = record_schemas(layers)
