@@ -331,7 +331,7 @@ def test_csv_delimiter_is_sniffed_and_rows_count_records(tmp_path: Path, delimit
 
 def bad_sheet(tmp_path: Path) -> Path:
     rows = [
-        project(序号=1, 项目代码=None),
+        project(序号=1, 项目代码=None, 项目名称=None),  # nothing to match the row by
         project(序号=2, 项目代码="P2", 建设阶段="停工"),
         project(序号=3, 项目代码="P3", **{"计划开（复）工时间": "2023-13-01"}),
         project(序号=4, 项目代码="P4", **{"总投资（亿元）": -5}),
@@ -348,7 +348,8 @@ def bad_sheet(tmp_path: Path) -> Path:
 def test_bad_cells_are_located_with_reasons_in_chinese(tmp_path: Path):
     result = parse(bad_sheet(tmp_path))
     assert located(result.problems) == [
-        ("项目表", 3, "项目代码", "“项目代码”不能为空"),
+        ("项目表", 3, "项目名称", "这一行既没有项目代码也没有项目名称，无法对应到项目"),
+        ("项目表", 4, "项目代码", "项目代码“P2”与第 7 行重复"),  # both rows: which one is right?
         (
             "项目表",
             4,
@@ -377,7 +378,8 @@ def test_bad_cells_are_located_with_reasons_in_chinese(tmp_path: Path):
 def test_bad_cells_have_english_reasons(tmp_path: Path):
     result = parse(bad_sheet(tmp_path), locale="en")
     assert [(p.row, p.column, p.reason) for p in result.problems] == [
-        (3, "项目代码", '"项目代码" must not be empty'),
+        (3, "项目名称", "This row has neither a project code nor a name to match it by"),
+        (4, "项目代码", 'The project code "P2" is also on row 7'),
         (
             4,
             "建设阶段",
@@ -391,7 +393,7 @@ def test_bad_cells_have_english_reasons(tmp_path: Path):
             "2023年4月)",
         ),
         (6, "总投资（亿元）", "An amount cannot be negative: -5"),
-        (7, "项目代码", 'The project code "P2" repeats row 4'),
+        (7, "项目代码", 'The project code "P2" is also on row 4'),
         (8, "经度", "Longitude 200 is outside China (73–136° E)"),
         (9, "经度", "Longitude 34.9 is outside China (73–136° E); longitude and latitude may "
          "be swapped"),
@@ -400,11 +402,11 @@ def test_bad_cells_have_english_reasons(tmp_path: Path):
         (10, "行政区划代码", '"61032" is not a 6-digit administrative code (such as 610327)'),
         (11, "级别", '"乡级" is not a valid "级别"; use one of: Provincial, City, County'),
     ]  # fmt: skip
-    assert result.problems[0].describe("en") == (
-        'sheet "项目表", row 3, column "项目代码": "项目代码" must not be empty'
+    assert result.problems[1].describe("en") == (
+        'sheet "项目表", row 4, column "项目代码": The project code "P2" is also on row 7'
     )
-    chinese = parse(bad_sheet(tmp_path), locale="zh").problems[0]
-    assert chinese.describe("zh") == "工作表“项目表”第 3 行“项目代码”列：“项目代码”不能为空"
+    chinese = parse(bad_sheet(tmp_path), locale="zh").problems[1]
+    assert chinese.describe("zh") == "工作表“项目表”第 4 行“项目代码”列：项目代码“P2”与第 7 行重复"
 
 
 def _set_cached_value(path: Path, formula: str, value: str) -> None:
@@ -528,8 +530,8 @@ def test_old_xls_or_password_protected_is_refused(tmp_path: Path):
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)
     assert refusal(path, "en").reason == (
-        'The file "old.xls" is an old .xls workbook or is password-protected; save it from '
-        'Excel as .xlsx or "CSV UTF-8"'
+        'The file "old.xls" is password-protected or damaged; remove the password and save it '
+        'from Excel as .xlsx or "CSV UTF-8"'
     )
 
 
@@ -561,12 +563,16 @@ def test_utf16_with_bom_is_read(tmp_path: Path):
     assert [(r["project_id"], r["status"]) for r in parse(path).rows] == [("P1", "production")]
 
 
-def test_missing_required_columns_are_refused_by_name(tmp_path: Path):
+def test_a_sheet_without_code_and_name_columns_is_refused_naming_both(tmp_path: Path):
     path = write_csv(
         tmp_path / "m.csv", [["建设单位", "总投资", "建设阶段"], ["城投", "1", "在建"]]
     )
-    assert refusal(path).reason == (
-        "缺少必需的列：项目代码（或：项目编码、项目编号、代码、code、project code）"
+    with pytest.raises(FileRefused) as caught:
+        parse(path)
+    assert caught.value.problem.reason == (
+        "表中既没有项目代码列也没有项目名称列，至少要有其中一列："
+        "项目代码（或：项目编码、项目编号、代码、code、project code）、"
+        "项目名称（或：名称、project、project name、name）"
     )
 
 

@@ -26,10 +26,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "文件“{file}”不是有效的 Excel 工作簿（.xlsx），可能已损坏",
         "en": 'The file "{file}" is not a valid Excel workbook (.xlsx); it may be damaged',
     },
-    "old_excel": {
-        "zh": "文件“{file}”是旧版 .xls 格式或设置了打开密码，无法读取；"
-        "请在 Excel 中另存为 .xlsx 或“CSV UTF-8”",
-        "en": 'The file "{file}" is an old .xls workbook or is password-protected; '
+    "locked_excel": {
+        "zh": "文件“{file}”设置了打开密码或已损坏，无法读取；"
+        "请在 Excel 中取消密码后另存为 .xlsx 或“CSV UTF-8”",
+        "en": 'The file "{file}" is password-protected or damaged; remove the password and '
         'save it from Excel as .xlsx or "CSV UTF-8"',
     },
     "unknown_sheet": {
@@ -59,6 +59,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "missing_columns": {
         "zh": "缺少必需的列：{columns}",
         "en": "Required columns are missing: {columns}",
+    },
+    "missing_code_or_name": {
+        "zh": "表中既没有项目代码列也没有项目名称列，至少要有其中一列：{columns}",
+        "en": "The sheet has neither a project code nor a project name column; it needs one "
+        "of them: {columns}",
     },
     # --- a column ---------------------------------------------------------------------------
     "unknown_column": {
@@ -126,7 +131,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "duplicate_id": {
         "zh": "项目代码“{value}”与第 {first} 行重复",
-        "en": 'The project code "{value}" repeats row {first}',
+        "en": 'The project code "{value}" is also on row {first}',
+    },
+    "no_code_no_name": {
+        "zh": "这一行既没有项目代码也没有项目名称，无法对应到项目",
+        "en": "This row has neither a project code nor a name to match it by",
     },
     "coord_invalid": {
         "zh": "“{value}”不是有效的坐标（示例：106.855 或 106°51′18″）",

@@ -36,7 +36,7 @@ from typing import Any
 from shapely.geometry import Point
 
 from geoapp.errors import ConfigError
-from geoapp.imports.problems import Problem, Severity, join, language, message
+from geoapp.imports.problems import FileRefused, Problem, Severity, join, language, message
 from geoapp.imports.sheets import Cell, HeaderMap, RawTable, load_header_map, map_headers
 from geoapp.layers import FieldDef, LayerDef
 
@@ -82,6 +82,7 @@ class ParsedProjects:
     read: int = 0  # data rows in the sheet (blank rows not counted)
     skipped: list[int] = field(default_factory=list)  # totals and group headings
     fields: tuple[str, ...] = ()  # the fields the sheet has a column for
+    headers: dict[str, str] = field(default_factory=dict)  # field → its column's header
 
     @property
     def errors(self) -> list[Problem]:
@@ -132,6 +133,10 @@ def parse_projects(
 
     id_header = _header_of(mapped, ID_FIELD)
     name_header = _header_of(mapped, NAME_FIELD)
+    if id_header is None and name_header is None:  # a sheet of nothing we can match rows by
+        described = [header_map.describe(n, locale) for n in (ID_FIELD, NAME_FIELD)]
+        reason = message("missing_code_or_name", locale, columns=join(described, locale))
+        raise FileRefused(Problem(sheet, table.header_row, None, reason))
     skip = _skipped_rows(rows, id_header, name_header, table.headers, warning)
 
     typed: list[dict[str, Any]] = [{} for _ in range(count)]
@@ -186,6 +191,15 @@ def parse_projects(
                     error(number, header, "required", column=header)
                     bad[i] = 1
 
+    for i, (number, _) in enumerate(rows):
+        if (
+            i not in skip
+            and not bad[i]
+            and not typed[i].get(ID_FIELD)
+            and not typed[i].get(NAME_FIELD)
+        ):
+            error(number, name_header or id_header, "no_code_no_name")
+            bad[i] = 1
     if id_header is not None:
         _duplicates(rows, typed, skip, bad, id_header, error)
     headers = (_header_of(mapped, "lon"), _header_of(mapped, "lat"))
@@ -209,6 +223,7 @@ def parse_projects(
         read=count,
         skipped=sorted(rows[i][0] for i in skip),
         fields=tuple(m.field for m in mapped.values()),
+        headers={m.field: header for header, m in mapped.items()},
     )
 
 
@@ -507,15 +522,20 @@ def _duplicates(
     id_header: str,
     error: Callable[..., None],
 ) -> None:
-    """A project code seen before: an error on the later row, naming the first."""
-    first: dict[str, int] = {}
-    for i, (number, _) in enumerate(rows):
+    """A project code on more than one row: an error on each of them, naming the others (which
+    of them is right is the user's call, not the first one's by default)."""
+    rows_of: dict[str, list[int]] = {}
+    for i, _row in enumerate(rows):
         code = typed[i].get(ID_FIELD)
-        if code is None or i in skip:
+        if code is not None and i not in skip:
+            rows_of.setdefault(code, []).append(i)
+    for code, positions in rows_of.items():
+        if len(positions) < 2:
             continue
-        seen = first.setdefault(code, number)
-        if seen != number:
-            error(number, id_header, "duplicate_id", value=code, first=seen)
+        numbers = [rows[i][0] for i in positions]
+        for i in positions:
+            others = ", ".join(str(n) for n in numbers if n != rows[i][0])
+            error(rows[i][0], id_header, "duplicate_id", value=code, first=others)
             bad[i] = 1
 
 

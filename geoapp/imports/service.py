@@ -19,9 +19,11 @@ import shapely
 
 from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
+from geoapp.imports.areas import AmbiguousName, Areas, UnknownName
 from geoapp.imports.changes import progress_changes, row_changes
 from geoapp.imports.crs import detect_gk, orient_axes, to_wgs84
 from geoapp.imports.gis import read_gis
+from geoapp.imports.matching import coded
 from geoapp.imports.problems import FileRefused, Problem
 from geoapp.imports.progress import read_progress
 from geoapp.imports.projects import parse_projects
@@ -86,8 +88,13 @@ def prepare_projects(
     table = read_table(path, sheet, locale)
     parsed = parse_projects(table, layer, locale)
     problems = list(parsed.problems)
+    areas = Areas.of(store, layers)
+    say = _Sayer(table.sheet, locale, problems)
     _shift_rows(parsed.rows, coords)
     _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
+    parsed.rows = _named_places(parsed.rows, areas, parsed.headers, say)
+    names = store.read(layer.table, Query(columns=(layer.id_field, "name", "county_code")))
+    parsed.rows = coded(parsed.rows, names, areas, say.row)
     _on_their_parcels(parsed.rows, store, layers)
     _suspect_gcj02(parsed.rows, _parks(store, layers), problems, table.sheet, locale)
     stored = _at_stored_positions(parsed.rows, store, layer)
@@ -95,7 +102,7 @@ def prepare_projects(
     places = _places(store, layers)
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer)
-    frame = _in_their_counties(frame, _counties(store, layers), problems, table.sheet, locale)
+    frame = _in_their_counties(frame, areas, say)
     rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
     return _counted(
         store,
@@ -443,24 +450,115 @@ def _project_frame(rows: list[dict], layer: LayerDef) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=4326)
 
 
-def _in_their_counties(
-    frame: gpd.GeoDataFrame,
-    counties: gpd.GeoSeries,
-    problems: list[Problem],
-    sheet: str,
-    locale: str,
-) -> gpd.GeoDataFrame:
-    """Fill missing county codes from the point; refuse a point outside its stated county."""
-    found = pd.Series(_containing(counties, frame.geometry), index=frame.index, dtype=object)
+def _in_their_counties(frame: gpd.GeoDataFrame, areas: Areas, say: _Sayer) -> gpd.GeoDataFrame:
+    """Fill missing county codes from the point; refuse a point outside its stated county or
+    outside every county; a point just outside the (simplified) outlines gets the nearest."""
+    codes, distances = areas.located(frame.geometry.values)
+    found = pd.Series(codes, index=frame.index, dtype=object)
     stated = frame["county_code"]
-    known = stated.notna() & stated.astype(str).isin(set(counties.index))
-    outside = known & (stated.astype(str) != found.astype(str))
+    known = stated.notna() & stated.astype(str).isin({c.code for c in areas.counties})
+    outside = known & found.notna() & (stated.astype(str) != found.astype(str))
+    nowhere = found.isna() & (len(areas.counties) > 0)
     for row, code in zip(frame.loc[outside, "_row"], stated[outside], strict=True):
-        reason = _say(locale, f"位置不在所填县区 {code} 内", f"the point is outside county {code}")
-        problems.append(Problem(sheet, int(row), None, reason))
+        say.row(int(row), f"位置不在所填县区 {code} 内", f"the point is outside county {code}")
+    for row, point in zip(frame.loc[nowhere, "_row"], frame.geometry[nowhere], strict=True):
+        where = f"{point.x:.5f}, {point.y:.5f}"
+        say.row(
+            int(row),
+            f"位置（{where}）不在本系统任何县区内，请核对经纬度",
+            f"the point ({where}) is outside every county of this data: check lon and lat",
+        )
+    for i, (row, metres) in enumerate(zip(frame["_row"], distances, strict=True)):
+        if metres > 0:
+            county = codes[i]
+            say.row(
+                int(row),
+                f"位置在县区边界外 {metres:.0f} 米，已归入最近的县区 {county}，请核对",
+                f"the point is {metres:.0f} m outside the county outlines: given the nearest, "
+                f"{county}; check it",
+                "warning",
+            )
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
-    keep = ~outside.to_numpy()
+    keep = ~(outside | nowhere).to_numpy()
     return frame.loc[np.array(keep, dtype=bool)]
+
+
+def _named_places(
+    rows: list[dict], areas: Areas, headers: dict[str, str], say: _Sayer
+) -> list[dict]:
+    """County names become codes and park names ids; a name that fits no (or more than one)
+    county or park is an error at its cell that lists the choices."""
+    kept = []
+    for row in rows:
+        ok = True
+        name = row.pop("county_name", None)
+        if name:
+            ok &= _resolved(row, "county_code", name, areas.county, headers.get("county_name"), say)
+        park = row.get("park_id")
+        if park and ok:
+            county = row.get("county_code")
+            ok &= _resolved(
+                row,
+                "park_id",
+                park,
+                lambda text, county=county: areas.park(text, county),
+                headers.get("park_id"),
+                say,
+            )
+        if ok:
+            kept.append(row)
+    return kept
+
+
+def _resolved(
+    row: dict, field_name: str, text: str, lookup, header: str | None, say: _Sayer
+) -> bool:
+    try:
+        code = lookup(str(text))
+    except UnknownName as unknown:
+        choices = unknown.listed(say.locale)
+        say.cell(
+            row["_row"],
+            header,
+            f"“{text}”不是本系统中的名称，可选：{choices}",
+            f"“{text}” is not a name in this data; choose one of: {choices}",
+        )
+        return False
+    except AmbiguousName as ambiguous:
+        codes = ", ".join(ambiguous.codes)
+        say.cell(
+            row["_row"],
+            header,
+            f"“{text}”可指多个：{codes}，请写全称或代码",
+            f"“{text}” fits several: {codes}; write the full name or the code",
+        )
+        return False
+    stated = row.get(field_name)
+    if field_name == "county_code" and stated and stated != code:
+        say.cell(
+            row["_row"],
+            header,
+            f"县区名称“{text}”（{code}）与所填代码 {stated} 不符",
+            f"county “{text}” ({code}) does not match the code {stated}",
+        )
+        return False
+    row[field_name] = code
+    return True
+
+
+@dataclass
+class _Sayer:
+    """Problems of one sheet, each said in the user's language."""
+
+    sheet: str
+    locale: str
+    problems: list[Problem]
+
+    def row(self, row: int, zh: str, en: str, severity: str = "error") -> None:
+        self.problems.append(_row_problem(self.sheet, row, self.locale, zh, en, severity))
+
+    def cell(self, row: int, header: str | None, zh: str, en: str) -> None:
+        self.problems.append(Problem(self.sheet, row, header, _say(self.locale, zh, en)))
 
 
 def _row_problem(

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
+import python_calamine
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles.stylesheet import apply_stylesheet
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
@@ -65,6 +66,15 @@ Cell = str | int | float | datetime | None
 
 _SPACES = re.compile(r"\s+")
 _DROP_IN_HEADER = str.maketrans("", "", "()[]【】{}<>《》〔〕")
+_NOTE_IN_HEADER = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+# A year or reporting period in front of a header: "2024年计划投资" is the 年计划投资 of 2024,
+# "1-10月完成投资" and "截至10月底累计完成投资" are this year's completed investment.
+_PERIOD_PREFIX = re.compile(
+    r"^(?:\d{4}(?=年)"
+    r"|(?:\d{4}年)?(?:\d{1,2}[-~～至到—]+)?\d{1,2}月(?:份)?(?:底|末)?(?:止)?"
+    r"|截[至止](?:目前|今|\d{4}年(?:\d{1,2}月(?:底|末)?)?|\d{1,2}月(?:底|末)?)?"
+    r"|年度?|本年度?|今年|上年|全年)"
+)
 _UNIT_SUFFIX = re.compile(
     r"(?:[(\[【/]?(万元|亿元)[)\]】]?|[(\[【/](元|10kcny|100mcny|cny|rmb|yuan)[)\]】]?)$"
 )
@@ -106,13 +116,16 @@ class HeaderMap:
                     self._lookup.setdefault(normalise_header(header)[0], name)
 
     def match(self, header: str) -> HeaderMatch | None:
-        """The field a header names (None: not one of ours); cached per header text."""
+        """The field a header names (None: not one of ours); cached per header text.
+
+        The header as written is tried first, then without notes in brackets (``经度(度)``),
+        then without a year or period in front (``2024年``, ``1-10月``, ``截至10月底``)."""
         try:
             return self._matches[header]
         except KeyError:
             pass
-        base, unit = normalise_header(header)
-        name = self._lookup.get(base)
+        forms, unit = header_forms(header)
+        name = next((self._lookup[f] for f in forms if f in self._lookup), None)
         found = HeaderMatch(name, unit) if name else None
         if len(self._matches) < 10_000:
             self._matches[header] = found
@@ -144,6 +157,26 @@ def normalise_header(text: object) -> tuple[str, str | None]:
 
     A required-field mark in front (``*项目名称``) is dropped too.
     """
+    folded, unit = _folded(text)
+    return folded.translate(_DROP_IN_HEADER), unit
+
+
+def header_forms(text: object) -> tuple[list[str], str | None]:
+    """The forms a header is looked up by, most literal first, and its money unit:
+    ``"项目业主（建设单位）"`` → ``["项目业主建设单位", "项目业主"]``;
+    ``"2024年计划投资（万元）"`` → ``["2024年计划投资", "年计划投资"]`` and 万元."""
+    folded, unit = _folded(text)
+    forms = [folded.translate(_DROP_IN_HEADER), _NOTE_IN_HEADER.sub("", folded)]
+    for form in list(forms):
+        while (found := _PERIOD_PREFIX.match(form)) and found.end() < len(form):
+            form = form[found.end() :]
+            forms.append(form.translate(_DROP_IN_HEADER))
+            forms.append(_NOTE_IN_HEADER.sub("", form))
+    return list(dict.fromkeys(f for f in forms if f)), unit
+
+
+def _folded(text: object) -> tuple[str, str | None]:
+    """NFKC, no spaces, lower case, no required-field mark; a trailing money unit taken off."""
     folded = _SPACES.sub("", unicodedata.normalize("NFKC", str(text))).lower().lstrip("*※★")
     unit = None
     found = _UNIT_SUFFIX.search(folded)
@@ -151,7 +184,7 @@ def normalise_header(text: object) -> tuple[str, str | None]:
         written = found.group(1) or found.group(2)
         unit = _UNIT_NAMES.get(written, written)
         folded = folded[: found.start()]
-    return folded.translate(_DROP_IN_HEADER), unit
+    return folded, unit
 
 
 def load_header_map(path: Path | None = None) -> HeaderMap:
@@ -263,8 +296,8 @@ def read_table(
             head = fh.read(8)
     except OSError as exc:
         raise refused("unreadable") from exc
-    if head.startswith(OLE_MAGIC):
-        raise refused("old_excel")
+    if head.startswith(OLE_MAGIC) or path.suffix.lower() == ".ods":
+        return _read_calamine(path, sheet, locale, header_map)
     if head.startswith(ZIP_MAGIC):
         return _read_xlsx(path, sheet, locale, header_map)
     if path.suffix.lower() in EXCEL_SUFFIXES:
@@ -457,6 +490,36 @@ def _read_xlsx(path: Path, sheet: str | None, locale: str, header_map: HeaderMap
         except Exception as exc:  # any damage in the zip or its XML: refuse, never crash
             raise refused("not_excel", file=path.name) from exc
     return _sheet_table(data, title, locale, header_map, book.epoch.year == 1904)
+
+
+def _read_calamine(path: Path, sheet: str | None, locale: str, header_map: HeaderMap) -> RawTable:
+    """An old ``.xls`` or an OpenDocument ``.ods`` through calamine (a maintained Rust reader):
+    values as the file caches them, merged ranges as in XLSX; no one has to re-save the file.
+    A password-protected workbook (also an OLE file) is refused."""
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # damaged, encrypted or not a workbook at all
+        key = "locked_excel" if path.suffix.lower() != ".ods" else "not_excel"
+        raise FileRefused(
+            Problem(path.name, None, None, message(key, locale, file=path.name))
+        ) from exc
+    names = book.sheet_names
+    title = sheet if sheet is not None else (names[0] if names else path.name)
+    if title not in names:
+        quote = "“{}”" if language(locale) == "zh" else '"{}"'
+        listed = join([quote.format(n) for n in names], locale)
+        reason = message("unknown_sheet", locale, sheet=title, sheets=listed)
+        raise FileRefused(Problem(title, None, None, reason))
+    cells = book.get_sheet_by_name(title)
+    start_row, start_col = cells.start or (0, 0)
+    rows = [
+        (start_row + i + 1, [None] * start_col + [None if v == "" else v for v in values])
+        for i, values in enumerate(cells.to_python(skip_empty_area=False))
+    ]
+    merges = [
+        (c0 + 1, r0 + 1, c1 + 1, r1 + 1) for (r0, c0), (r1, c1) in cells.merged_cell_ranges or []
+    ]
+    return _sheet_table(_SheetData(rows, merges, []), title, locale, header_map, False)
 
 
 def _open_workbook(source: Any) -> _Workbook:
@@ -676,7 +739,15 @@ def _sheet_table(
     first = [(n, v) for n, v in data.rows if n <= HEADER_SCAN_ROWS]
     header_row, texts = reading.find_header(first)
     across = [m for m in data.merges if m[1] <= header_row <= m[3]]
-    if across:
+    below_header = next((v for n, v in data.rows if n == header_row + 1), [])
+    joined = _joined_header(texts, [_header_text(v) for v in below_header], across)
+    if (
+        across
+        and _two_rows(across, header_row)
+        and _known(joined, header_map) > _known(texts, header_map)
+    ):
+        texts, header_row = joined, header_row + 1
+    elif across:
         cells = join([_range_text(m) for m in across], locale)
         raise reading.refuse("merged_header", row=header_row, cells=cells)
 
@@ -707,6 +778,37 @@ def _sheet_table(
         problems=reading.problems,
         date1904=date1904,
     )
+
+
+def _known(texts: list[str], header_map: HeaderMap) -> int:
+    return len({m.field for t in texts if t and (m := header_map.match(t))})
+
+
+def _two_rows(merges: list[tuple[int, int, int, int]], row: int) -> bool:
+    """Merges that make a two-row header: each within the header row (a group heading over
+    its columns) or spanning it and the row below (a column without sub-headings)."""
+    return all(m[1] == row and m[3] in (row, row + 1) for m in merges)
+
+
+def _joined_header(
+    upper: list[str], lower: list[str], merges: list[tuple[int, int, int, int]]
+) -> list[str]:
+    """One header per column from a two-row header: the sub-heading where there is one, else
+    the heading above; a money unit of a group heading (``投资情况（万元）``) goes to its
+    sub-headings that name none."""
+    width = max(len(upper), len(lower), max((m[2] for m in merges), default=0))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    group = list(upper)
+    for min_col, _, max_col, _ in merges:
+        for col in range(min_col, max_col + 1):
+            group[col - 1] = upper[min_col - 1]
+    texts = []
+    for heading, sub in zip(group, lower, strict=True):
+        unit = normalise_header(heading)[1]
+        if sub and unit and normalise_header(sub)[1] is None:
+            sub = f"{sub}（{unit}）"
+        texts.append(sub or heading)
+    return texts
 
 
 def _fill_merged(

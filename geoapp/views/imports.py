@@ -34,10 +34,10 @@ from geoapp.stores import ChangeRefused
 
 bp = Blueprint("imports", __name__, url_prefix="/import")
 KINDS = {
-    "projects": (".xlsx", ".csv"),
+    "projects": (".xlsx", ".xlsm", ".xls", ".ods", ".csv"),
     "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
     "parks": (".txt", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
-    "progress": (".xlsx", ".csv"),
+    "progress": (".xlsx", ".xlsm", ".xls", ".ods", ".csv"),
 }
 
 
