@@ -109,58 +109,118 @@ def import_() -> None:
     """Import a project sheet or parcels (dry run unless --apply)."""
 
 
+def _said(locale: str, zh: str, en: str) -> str:
+    return en if locale == "en" else zh
+
+
 def _report(prepared, locale: str) -> None:
     for problem in prepared.problems:
         mark = "✗" if problem.severity == "error" else "!"
         click.echo(f"{mark} {problem.describe(locale)}")
+    p = prepared
     click.echo(
-        f"{prepared.source}: {prepared.read} read, {len(prepared.frame)} valid "
-        f"({prepared.added} new, {prepared.updated} updated), {len(prepared.errors)} errors, "
-        f"{len(prepared.warnings)} warnings"
+        _said(
+            locale,
+            f"{p.source}：读取 {p.read} 行，有效 {len(p.frame)} 行（新增 {p.added}，更新 "
+            f"{p.updated}），错误 {len(p.errors)} 个，提示 {len(p.warnings)} 个",
+            f"{p.source}: {p.read} read, {len(p.frame)} valid ({p.added} new, {p.updated} "
+            f"updated), {len(p.errors)} errors, {len(p.warnings)} warnings",
+        )
     )
+    if getattr(p, "scope", None) is not None:
+        _report_scope(p.scope, locale)
 
 
-def _run_import(prepare, store, apply_it: bool, only_valid: bool, locale: str) -> None:
-    """Check (and, with --apply, write) with a progress bar; then the report and the result."""
+def _report_scope(scope, locale: str) -> None:
+    missing = len(scope.missing)
+    click.echo(
+        _said(
+            locale,
+            f"范围 {scope.code}：库中现有 {scope.stored} 个项目，表中缺少 {missing} 个；"
+            f"总投资 {scope.total_before:,.0f} 万元 → 保留时 {scope.total_kept:,.0f}，"
+            f"退库时 {scope.total_retired:,.0f}（默认保留；加 --retire 退库）",
+            f"scope {scope.code}: {scope.stored} stored projects, {missing} not in the sheet; "
+            f"total investment {scope.total_before:,.0f} → {scope.total_kept:,.0f} if kept, "
+            f"{scope.total_retired:,.0f} if retired (kept by default; --retire retires them)",
+        )
+    )
+    for code, name in zip(
+        scope.missing["project_id"][:20], scope.missing["name"][:20], strict=True
+    ):
+        click.echo(f"  - {code} {name}")
+
+
+def _run_import(
+    prepare, store, apply_it: bool, only_valid: bool, locale: str, retire: bool = False
+) -> None:
+    """Check (and, with --apply, write) with a progress bar; then the report and the result.
+    Exit status 1 when nothing could be written, and for a dry run that found errors."""
     from geoapp.imports.problems import FileRefused
     from geoapp.imports.service import ImportRefused, apply
     from geoapp.stores import ChangeRefused
 
     steps = 2 if apply_it else 1
-    with click.progressbar(length=steps, label="import", item_show_func=lambda s: s) as bar:
-        bar.update(0, "reading and checking")
+    label = _said(locale, "导入", "import")
+    with click.progressbar(length=steps, label=label, item_show_func=lambda s: s) as bar:
+        bar.update(0, _said(locale, "读取并检查", "reading and checking"))
         try:
             prepared = prepare()
         except FileRefused as refused:
-            bar.update(steps, "refused")
+            bar.update(steps, _said(locale, "拒绝", "refused"))
             click.echo(f"\n✗ {refused.problem.describe(locale)}", err=True)
             sys.exit(1)
-        bar.update(1, "checked")
+        bar.update(1, _said(locale, "已检查", "checked"))
         refused: ChangeRefused | bool = False
         if apply_it:
             try:
-                apply(store, prepared, only_valid=only_valid)
+                apply(store, prepared, only_valid=only_valid, retire=retire)
             except ImportRefused:
                 refused = True
             except ChangeRefused as conflict:
                 refused = conflict
-            bar.update(1, "refused" if refused else "written")
+            done = (
+                _said(locale, "已拒绝", "refused")
+                if refused
+                else _said(locale, "已写入", "written")
+            )
+            bar.update(1, done)
     _report(prepared, locale)
     if not apply_it:
-        click.echo("dry run: nothing written (add --apply)")
+        click.echo(
+            _said(
+                locale,
+                "试运行：未写入任何数据（加 --apply 写入）",
+                "dry run: nothing written (add --apply)",
+            )
+        )
+        if prepared.errors:
+            sys.exit(1)
     elif isinstance(refused, ChangeRefused):
         for line in refused.messages(locale):
             click.echo(f"✗ {line}", err=True)
-        click.echo("refused: nothing written", err=True)
+        click.echo(_said(locale, "已拒绝：未写入任何数据", "refused: nothing written"), err=True)
         sys.exit(1)
     elif refused:
-        click.echo("refused: the file has errors; fix them or add --only-valid", err=True)
+        click.echo(
+            _said(
+                locale,
+                "已拒绝：文件有错误；请修正，或加 --only-valid 只导入有效行",
+                "refused: the file has errors; fix them or add --only-valid",
+            ),
+            err=True,
+        )
         sys.exit(1)
     else:
+        p = prepared
         click.echo(
-            f"written to {store}: {prepared.added} new, {prepared.updated} updated, "
-            f"{prepared.unchanged} unchanged (existing rows: only the file's columns, "
-            "last writer wins)"
+            _said(
+                locale,
+                f"已写入 {store}：新增 {p.added}，更新 {p.updated}，未变 {p.unchanged}，退库 "
+                f"{p.retired}（已有项目只更新表中有的列，后写入者为准）",
+                f"written to {store}: {p.added} new, {p.updated} updated, {p.unchanged} "
+                f"unchanged, {p.retired} retired (existing rows: only the file's columns, "
+                "last writer wins)",
+            )
         )
 
 
@@ -186,19 +246,36 @@ def _services():
     default="wgs84",
     help="Longitude/latitude as GPS (wgs84), AMap/Tencent (gcj02) or Baidu (bd09).",
 )
+@click.option(
+    "--scope",
+    default=None,
+    help="Admin code of the area the sheet lists in full (610327, 211400): report the stored "
+    "projects of it that the sheet lacks.",
+)
+@click.option("--retire", is_flag=True, help="With --scope: retire (delete, kept in history) them.")
 def import_projects(
-    path: Path, sheet: str | None, apply_it: bool, only_valid: bool, locale: str, coords: str
+    path: Path,
+    sheet: str | None,
+    apply_it: bool,
+    only_valid: bool,
+    locale: str,
+    coords: str,
+    scope: str | None,
+    retire: bool,
 ) -> None:
-    """A key-project sheet (XLSX or CSV, Chinese or English headers)."""
+    """A key-project sheet (XLSX, XLS, ODS or CSV; Chinese or English headers)."""
     from geoapp.imports.service import prepare_projects
 
     store, layers, _config = _services()
     _run_import(
-        lambda: prepare_projects(store, layers, path, sheet=sheet, locale=locale, coords=coords),
+        lambda: prepare_projects(
+            store, layers, path, sheet=sheet, locale=locale, coords=coords, scope=scope
+        ),
         store,
         apply_it,
         only_valid,
         locale,
+        retire,
     )
 
 

@@ -99,13 +99,18 @@ def test_command_line_dry_run_then_apply(gpkg, survey, monkeypatch):
     before = gpkg.read_bytes()
     dry = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG])
     assert dry.exit_code == 0, dry.output
-    assert "1 valid (1 new, 0 updated)" in dry.output and "dry run" in dry.output
+    assert "有效 1 行（新增 1，更新 0）" in dry.output and "试运行：未写入任何数据" in dry.output
+    english = CliRunner().invoke(
+        main, ["import", "parcels", str(survey), "--county", LONG, "--lang", "en"]
+    )
+    assert "1 valid (1 new, 0 updated)" in english.output and "dry run" in english.output
+    assert "试运行" not in english.output and "导入" not in english.output
     assert gpkg.read_bytes() == before
     done = CliRunner().invoke(main, ["import", "parcels", str(survey), "--county", LONG, "--apply"])
     assert done.exit_code == 0, done.output
     assert len(open_store(gpkg).read("parcels")) == 5
     again = CliRunner().invoke(
-        main, ["import", "parcels", str(survey), "--county", LONG, "--apply"]
+        main, ["import", "parcels", str(survey), "--county", LONG, "--apply", "--lang", "en"]
     )
     assert "0 new, 0 updated, 1 unchanged" in again.output
     assert "only the file's columns, last writer wins" in again.output

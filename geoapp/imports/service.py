@@ -27,6 +27,7 @@ from geoapp.imports.matching import coded
 from geoapp.imports.problems import FileRefused, Problem
 from geoapp.imports.progress import read_progress
 from geoapp.imports.projects import parse_projects
+from geoapp.imports.scope import Scope, prefix, retire_changes, scope_of
 from geoapp.imports.sheets import RawTable, read_table
 from geoapp.imports.survey import parse_survey
 from geoapp.layers import LayerDef
@@ -59,6 +60,8 @@ class Prepared:
     as_of: date = field(default_factory=date.today)  # the day warnings are worked out for
     file: str = ""  # the file's name, for the history ("import:<file>")
     unchanged: int = 0  # rows whose stored values already were the file's
+    scope: Scope | None = None  # the area a whole list covers, and what it leaves out
+    retired: int = 0  # stored projects of the scope retired by the apply
 
     @property
     def errors(self) -> list[Problem]:
@@ -82,13 +85,26 @@ def prepare_projects(
     locale: str = "zh",
     as_of: date | None = None,
     coords: str = "wgs84",
+    scope: str | None = None,
 ) -> Prepared:
-    """Read a project sheet, validate every cell, place every row, count adds and updates."""
+    """Read a project sheet, validate every cell, place every row, count adds and updates.
+
+    ``scope``: the admin code of the area the sheet lists in full (a county, or a city); the
+    dry run then names the stored projects of that area the sheet lacks."""
     layer = _layer(layers, "projects")
     table = read_table(path, sheet, locale)
     parsed = parse_projects(table, layer, locale)
     problems = list(parsed.problems)
     areas = Areas.of(store, layers)
+    if scope and not any(c.code.startswith(prefix(scope)) for c in areas.counties):
+        choices = "、".join(f"{c.code} {c.name}" for c in areas.counties[:12])
+        reason = _say(
+            locale,
+            f"范围“{scope}”不是本系统的县区或市的代码；可选：{choices}",
+            f"the scope “{scope}” is not the code of a county or city of this data; "
+            f"choose one of: {choices}",
+        )
+        raise FileRefused(Problem(table.sheet, None, None, reason))
     say = _Sayer(table.sheet, locale, problems)
     _shift_rows(parsed.rows, coords)
     _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
@@ -118,6 +134,7 @@ def prepare_projects(
             carried=frozenset(parsed.fields),
             as_of=as_of or date.today(),
             file=Path(path).name,
+            scope=scope_of(store, frame, scope) if scope else None,
         ),
     )
 
@@ -213,21 +230,27 @@ def apply(
     only_valid: bool = False,
     blank_clears: bool = False,
     author: str | None = None,
+    retire: bool = False,
 ) -> Prepared:
     """Write the valid rows as one change set (all or nothing); refuse a file with errors
     unless asked. Existing rows are updated in the fields the file carries, last writer wins.
-    Raises ``ChangeRefused`` (nothing written) when the store refuses a row."""
+    With ``retire``, the stored projects of the import's scope that the sheet lacks are
+    deleted in the same change set (kept in the history). Raises ``ChangeRefused`` (nothing
+    written) when the store refuses a row."""
     if prepared.errors and not only_valid:
         raise ImportRefused(prepared.source)
     if prepared.kind == "progress":
         changes = progress_changes(store, prepared)
     else:
         changes = row_changes(store, prepared, blank_clears=blank_clears)
+    retired = retire_changes(prepared.scope) if retire and prepared.scope else []
+    changes += retired
     applied = store.apply(ChangeSet(author or f"import:{prepared.file}", changes))
     prepared.applied = True
     if prepared.kind != "progress":
         prepared.added, prepared.updated = applied.inserted, applied.updated
-        prepared.unchanged = len(changes) - applied.inserted - applied.updated
+        prepared.retired = applied.deleted
+        prepared.unchanged = len(changes) - len(retired) - applied.inserted - applied.updated
     return prepared
 
 
