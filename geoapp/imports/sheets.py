@@ -794,8 +794,8 @@ def _joined_header(
     upper: list[str], lower: list[str], merges: list[tuple[int, int, int, int]]
 ) -> list[str]:
     """One header per column from a two-row header: the sub-heading where there is one, else
-    the heading above; a money unit of a group heading (``投资情况（万元）``) goes to its
-    sub-headings that name none."""
+    the heading above; a money unit of a group heading other than the default 万元
+    (``投资情况（亿元）``) goes to its sub-headings that name none."""
     width = max(len(upper), len(lower), max((m[2] for m in merges), default=0))
     upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
     group = list(upper)
@@ -805,7 +805,7 @@ def _joined_header(
     texts = []
     for heading, sub in zip(group, lower, strict=True):
         unit = normalise_header(heading)[1]
-        if sub and unit and normalise_header(sub)[1] is None:
+        if sub and unit and unit != "万元" and normalise_header(sub)[1] is None:
             sub = f"{sub}（{unit}）"
         texts.append(sub or heading)
     return texts
