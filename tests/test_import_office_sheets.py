@@ -17,8 +17,15 @@ from tests.fixtures import LINZE, LONG, open_store, settings_for
 
 LAYERS = load_layers(PROJECT_ROOT / "layers")
 WRITERS = {"xlsx": office.county_xlsx, "xls": office.county_xls, "ods": office.county_ods}
-PAGES = ["/", "/import", "/api/layers/projects/features", "/ogc/collections/projects/items",
-         "/export/projects.csv", "/api/layers/projects/points.bin", "/tiles/projects/12/3305/1628.pbf"]  # fmt: skip
+PAGES = [
+    "/",
+    "/import",
+    "/api/layers/projects/features",
+    "/api/layers/projects/points.bin",
+    "/tiles/projects/12/3305/1628.pbf",
+    "/ogc/collections/projects/items",
+    "/export/projects.csv",
+]
 
 
 def problems_at(prepared) -> list[tuple[int | None, str | None, str]]:
