@@ -170,12 +170,12 @@ def _run_import(
             click.echo(f"\n✗ {refused.problem.describe(locale)}", err=True)
             sys.exit(1)
         bar.update(1, _said(locale, "已检查", "checked"))
-        refused: ChangeRefused | bool = False
+        refused: ChangeRefused | str | bool = False
         if apply_it:
             try:
                 apply(store, prepared, only_valid=only_valid, retire=retire)
-            except ImportRefused:
-                refused = True
+            except ImportRefused as why:
+                refused = why.reason
             except ChangeRefused as conflict:
                 refused = conflict
             done = (
@@ -199,6 +199,18 @@ def _run_import(
         for line in refused.messages(locale):
             click.echo(f"✗ {line}", err=True)
         click.echo(_said(locale, "已拒绝：未写入任何数据", "refused: nothing written"), err=True)
+        sys.exit(1)
+    elif refused == "unmapped":
+        click.echo(
+            _said(
+                locale,
+                "已拒绝：有像是字段却没有对应的列；"
+                "用 --map “列名=字段” 对应，或 --map “列名=” 不导入",
+                "refused: some columns look like fields but are not mapped; map them with "
+                '--map "header=field", or --map "header=" for not used',
+            ),
+            err=True,
+        )
         sys.exit(1)
     elif refused:
         click.echo(
@@ -253,6 +265,12 @@ def _services():
     "projects of it that the sheet lacks.",
 )
 @click.option("--retire", is_flag=True, help="With --scope: retire (delete, kept in history) them.")
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    help='A column\'s field: --map "计划总技资=total_investment"; --map "备注2=" for not used.',
+)
 def import_projects(
     path: Path,
     sheet: str | None,
@@ -262,14 +280,23 @@ def import_projects(
     coords: str,
     scope: str | None,
     retire: bool,
+    mapping: tuple[str, ...],
 ) -> None:
     """A key-project sheet (XLSX, XLS, ODS or CSV; Chinese or English headers)."""
     from geoapp.imports.service import prepare_projects
 
     store, layers, _config = _services()
+    overrides = dict(item.split("=", 1) if "=" in item else (item, "") for item in mapping)
     _run_import(
         lambda: prepare_projects(
-            store, layers, path, sheet=sheet, locale=locale, coords=coords, scope=scope
+            store,
+            layers,
+            path,
+            sheet=sheet,
+            locale=locale,
+            coords=coords,
+            scope=scope,
+            overrides=overrides,
         ),
         store,
         apply_it,

@@ -3,10 +3,12 @@
 A layer's fields give its table's columns and types (number, date, enum with its keys, text)
 and its ``id_field`` the key. The monthly ``progress`` history has no layer of its own: its
 rows are keyed by project code and month, and its stage takes the projects' status values.
+The column choices saved for sheet layouts (``import_mappings``) are records too.
 """
 
 from __future__ import annotations
 
+from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
 from geoapp.layers import LayerDef
 from geoapp.stores.changes import FieldSpec, TableSchema
 
@@ -45,4 +47,5 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
     projects = next((layer for layer in layers if layer.table == "projects"), None)
     if projects is not None:
         schemas[PROGRESS_TABLE] = progress_schema(projects)
+        schemas[MAPPINGS_TABLE] = mappings_schema()
     return schemas

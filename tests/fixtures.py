@@ -10,7 +10,14 @@ Known answers, so tests can assert exact counts and sums:
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -278,3 +285,37 @@ def snapshot(store: Store) -> tuple:
     """Everything a user could see of the data: every table, the history, the version."""
     tables = {t: store.read(t).to_wkt().to_dict("records") for t in store.tables()}
     return store.version(), tables, store.history()
+
+
+# The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded.
+GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload", "--bind"]
+
+
+@contextlib.contextmanager
+def gunicorn_serving(where: Path | str) -> Iterator[str]:
+    """gunicorn as `make run` starts it, on a free port, serving this store; its base URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where))
+    env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
+    command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
+    server = subprocess.Popen(
+        [*command, "geoapp:create_app()"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/api/layers", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.2)
+    try:
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

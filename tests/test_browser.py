@@ -32,6 +32,8 @@ from playwright.sync_api import Page, sync_playwright
 from werkzeug.serving import make_server
 
 from geoapp import create_app
+from geoapp.config import PROJECT_ROOT
+from geoapp.layers import load_layers
 from geoapp.stores import GeoPackageStore
 from geoapp.stores.copy import copy_store
 from tests import scale_fixture
@@ -41,6 +43,7 @@ from tests.fixtures import (
     SCHEMAS,
     XSS_NAME,
     SqlReads,
+    gunicorn_serving,
     open_store,
     settings_for,
     tiny_frames,
@@ -779,3 +782,50 @@ def test_upload_page_reports_errors_then_imports(context, tmp_path):
         assert "已导入：新增 1 条" in tab.page.locator("[role=status]").inner_text()
         assert len(open_store(path).read("parcels")) == 5
         assert tab.external == [] and tab.errors == []
+
+
+def test_a_column_mapped_by_hand_is_applied_through_gunicorn(context, tmp_path):
+    """An official uploads a sheet whose 总投资 header has a typo: the report shows every
+    column with samples, refuses to apply while the look-alike is unanswered, and after the
+    column is mapped by hand (and the mapping saved) applies through `make run`'s gunicorn
+    with 2 workers; next month's sheet of the same layout maps itself."""
+    path = tmp_path / "own.gpkg"
+    GeoPackageStore.create(path, tiny_frames())
+    sheet = tmp_path / "11月重点项目.csv"
+    sheet.write_text(
+        "项目代码,项目名称,建设地点,经度,纬度,计划总技资\nM1,手工对应项目,陇县,106.85,34.9,2500\n",
+        encoding="utf-8",
+    )
+    with gunicorn_serving(path) as url:
+        tab = watch(context.new_page(), url)
+        tab.page.goto(url + "/import")
+        tab.page.set_input_files("input[type=file]", str(sheet))
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="检查文件").click()
+        typo = tab.page.locator("form.mapping").get_by_role("row", name=re.compile("计划总技资"))
+        assert "像是“总投资”" in typo.inner_text() and "2500" in typo.inner_text()
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="确认导入").click()
+        assert "像是某个字段却没有导入" in tab.page.get_by_role("alert").inner_text()
+
+        tab.page.get_by_label("计划总技资").select_option(label="总投资")
+        tab.page.get_by_label("保存此对应，以后列名相同的表格自动使用").check()
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="按此对应重新检查").click()
+        assert tab.page.get_by_label("计划总技资").input_value() == "total_investment"
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="确认导入").click()
+        assert "已导入：新增 1 条" in tab.page.locator("[role=status]").inner_text()
+        assert tab.external == [] and tab.errors == []
+    stored = open_store(path).read("projects").set_index("project_id")
+    assert stored.loc["M1", "total_investment"] == 2500.0
+
+    from geoapp.imports.service import prepare_projects
+
+    sheet.write_text(
+        "项目代码,项目名称,建设地点,经度,纬度,计划总技资\nM2,下月项目,陇县,106.86,34.9,900\n",
+        encoding="utf-8",
+    )
+    layers = load_layers(PROJECT_ROOT / "layers")
+    prepared = prepare_projects(open_store(path), layers, sheet)
+    assert prepared.unanswered == [] and prepared.frame.iloc[0]["total_investment"] == 900.0

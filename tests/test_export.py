@@ -44,6 +44,7 @@ ALL_FIELDS = [
     "county_code",
     "park_id",
     "status",
+    "start_state",
     "warning",
     "warning_reason",
     "category",

@@ -3,6 +3,8 @@ positions, or fail at the cell; afterwards every page still answers 200."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import shapely
 from click.testing import CliRunner
@@ -14,6 +16,7 @@ from geoapp.imports.service import apply, prepare_projects
 from geoapp.layers import load_layers
 from tests import office_sheets as office
 from tests.fixtures import LINZE, LONG, open_store, settings_for
+from tests.test_import_projects import write_csv
 
 LAYERS = load_layers(PROJECT_ROOT / "layers")
 WRITERS = {"xlsx": office.county_xlsx, "xls": office.county_xls, "ods": office.county_ods}
@@ -134,8 +137,6 @@ def test_scope_lists_what_the_sheet_lacks_and_retires_only_when_asked(where, tmp
 
 
 def test_points_outside_every_county_fail_and_near_the_border_get_the_nearest(where, tmp_path):
-    from tests.test_import_projects import write_csv
-
     rows = [
         ["项目代码", "项目名称", "经度", "纬度"],
         ["N1", "边界外 45 米", "106.6995", "34.9"],  # 陇县 is box(106.7, 34.8, 107.0, 35.0)
@@ -156,3 +157,75 @@ def test_command_line_dry_run_with_errors_exits_1(gpkg, tmp_path, monkeypatch):
     assert "约三千" in dry.output and "表中缺少 3 个" in dry.output
     bad_scope = CliRunner().invoke(main, ["import", "projects", str(path), "--scope", "999999"])
     assert bad_scope.exit_code == 1 and "不是本系统的县区或市的代码" in bad_scope.output
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("2024年计划投资（万元）", "annual_plan"),
+        ("2024年度计划投资", "annual_plan"),
+        ("1-10月完成投资", "completed"),
+        ("2024年1-10月完成投资", "completed"),
+        ("截至10月底累计完成投资", "completed"),
+        ("经度(度)", "lon"),
+        ("北坐标X（米）", "gk_x"),
+        ("东坐标Y（含带号）", "gk_y"),
+        ("项目业主（建设单位）", "owner"),
+        ("所属区县", "county_name"),
+        ("县市区", "county_name"),
+        ("县（市、区）", "county_name"),
+        ("开复工状态", "start_state"),
+        ("开工情况", "start_state"),
+        ("计划开（复）工时间", "planned_start"),
+        ("计 划 总 投 资", "total_investment"),
+    ],
+)
+def test_headers_as_offices_write_them(header, field):
+    from geoapp.imports.sheets import load_header_map
+
+    assert load_header_map().match(header).field == field
+
+
+def _typo_sheet(tmp_path: Path, code: str = "M1") -> Path:
+    rows = [["项目代码", "项目名称", "建设地点", "经度", "纬度", "计划总技资"],
+            [code, "手工对应项目", "陇县", "106.85", "34.9", "2500"]]  # fmt: skip
+    return write_csv(tmp_path / "typo.csv", rows)
+
+
+def test_a_look_alike_column_must_be_answered_before_applying(where, tmp_path):
+    from geoapp.imports.mapping import save_overrides
+    from geoapp.imports.service import ImportRefused
+
+    store = open_store(where)
+    prepared = prepare_projects(store, LAYERS, _typo_sheet(tmp_path))
+    plan = {c.header: c for c in prepared.columns}
+    assert plan["计划总技资"].looks_like == "total_investment" and plan["计划总技资"].unanswered
+    assert plan["计划总技资"].samples == ("2500",)
+    assert plan["经度"].field == "lon" and plan["项目代码"].field == "project_id"
+    with pytest.raises(ImportRefused) as refused:
+        apply(store, prepared)
+    assert refused.value.reason == "unmapped"
+    assert "M1" not in set(open_store(where).read("projects")["project_id"])
+
+    marked = prepare_projects(store, LAYERS, _typo_sheet(tmp_path), overrides={"计划总技资": ""})
+    assert marked.unanswered == []  # "not used", said out loud: may be applied
+
+    save_overrides(store, prepared.layout, {"计划总技资": "total_investment"}, "test")
+    mapped = prepare_projects(open_store(where), LAYERS, _typo_sheet(tmp_path, "M2"))
+    assert mapped.unanswered == []
+    apply(open_store(where), mapped)
+    stored = open_store(where).read("projects").set_index("project_id")
+    assert stored.loc["M2", "total_investment"] == 2500.0
+
+
+def test_command_line_maps_a_column(gpkg, tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOAPP_DATA", str(gpkg))
+    path = _typo_sheet(tmp_path)
+    refused = CliRunner().invoke(main, ["import", "projects", str(path), "--apply"])
+    assert refused.exit_code == 1 and "像是“总投资”" in refused.output
+    done = CliRunner().invoke(
+        main, ["import", "projects", str(path), "--apply", "--map", "计划总技资=total_investment"]
+    )
+    assert done.exit_code == 0, done.output
+    stored = open_store(gpkg).read("projects").set_index("project_id")
+    assert stored.loc["M1", "total_investment"] == 2500.0

@@ -12,7 +12,6 @@ import csv
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -27,10 +26,9 @@ from shapely.geometry import Point
 from geoapp import create_app
 from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
 from tests.conftest import BACKENDS, fill
-from tests.fixtures import LONG, open_store, settings_for
+from tests.fixtures import LONG, gunicorn_serving, open_store, settings_for
 
 IMPORT = [sys.executable, "-m", "geoapp.cli", "import", "projects"]
-GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload", "--bind"]
 PROCESSES = 8
 UPDATES = 50
 
@@ -244,30 +242,8 @@ def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_pa
 
 @pytest.fixture
 def gunicorn(where):
-    """The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where))
-    env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
-    command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*command, "geoapp:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/api/layers", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
-    yield base
-    server.terminate()
-    server.wait(timeout=30)
+    with gunicorn_serving(where) as base:
+        yield base
 
 
 def _json(url: str) -> dict:

@@ -62,6 +62,14 @@ UNITS = ("发改局", "工信局", "住建局", "交通局", "农业农村局", 
 OWNER_SUFFIX = ("有限公司", "股份有限公司", "投资发展有限公司", "建设集团有限公司")
 
 
+START_STATE = {  # the 开复工 state each group stands for (layers/projects.toml: start_state)
+    "new_started": "started",
+    "new_waiting": "not_started",
+    "resumed": "resumed",
+    "not_resumed": "not_resumed",
+}
+
+
 @dataclass(frozen=True)
 class Group:
     key: str  # new_started | new_waiting | resumed | not_resumed
@@ -121,6 +129,7 @@ def _project(
         "actual_start": actual,
         "leader": str(rng.choice(list(SURNAMES))) + str(rng.choice(GIVEN)),
         "unit": short + str(rng.choice(UNITS)),
+        "start_state": START_STATE[group.key],
         "group": group.key,
     }
 

@@ -158,6 +158,13 @@ def _projects(counties: gpd.GeoDataFrame, count: int, rng: np.random.Generator):
     started = rng.random(count) < 0.7
     planned = pd.to_datetime("2026-01-01") + pd.to_timedelta(rng.integers(0, 300, count), "D")
     code = pd.Series(serial).astype(str).str.zfill(7)
+    nature = rng.choice(["new", "continuing"], count, p=(0.55, 0.45))
+    new = nature == "new"
+    start_state = np.where(
+        new,
+        np.where(started, "started", "not_started"),
+        np.where(started, "resumed", "not_resumed"),
+    )
     return gpd.GeoDataFrame(
         {
             "project_id": "2026-" + counties["adcode"].to_numpy()[owner] + "-" + code,
@@ -165,8 +172,9 @@ def _projects(counties: gpd.GeoDataFrame, count: int, rng: np.random.Generator):
             "owner": "建设单位" + code,
             "category": category,
             "level": rng.choice(["province", "city", "county"], count, p=(0.02, 0.1, 0.88)),
-            "nature": rng.choice(["new", "continuing"], count, p=(0.55, 0.45)),
+            "nature": nature,
             "status": rng.choice(STATUSES, count, p=STATUS_WEIGHTS),
+            "start_state": start_state,
             "total_investment": total,
             "annual_plan": plan,
             "completed": np.where(started, (plan * rng.uniform(0.5, 1.1, count)).round(), 0.0),

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import geopandas as gpd
 import pandas as pd
 
+from geoapp.query import admin_prefix
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import Change
 
@@ -30,18 +31,12 @@ class Scope:
     total_retired: float  # … after the import, retiring them
 
 
-def prefix(code: str) -> str:
-    """An admin code as the prefix of its area: 211400 (葫芦岛市) → 2114, 610327 → 610327."""
-    code = code.strip()
-    while len(code) > 2 and code.endswith("00"):
-        code = code[:-2]
-    return code
-
-
 def scope_of(store: Store, frame: gpd.GeoDataFrame, code: str) -> Scope:
     """The area's stored projects against the sheet's (``frame``: the prepared rows)."""
     columns = ("project_id", "name", "county_code", "total_investment")
-    stored = store.read("projects", Query(prefix={"county_code": prefix(code)}, columns=columns))
+    stored = store.read(
+        "projects", Query(prefix={"county_code": admin_prefix(code)}, columns=columns)
+    )
     in_sheet = set(frame["project_id"].astype(str))
     missing = stored[~stored["project_id"].astype(str).isin(in_sheet)]
     before = _money(stored["total_investment"])

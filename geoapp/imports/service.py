@@ -8,6 +8,7 @@ chooses to import only the valid rows; either way the store is never half-writte
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,14 +24,16 @@ from geoapp.imports.areas import AmbiguousName, Areas, UnknownName
 from geoapp.imports.changes import progress_changes, row_changes
 from geoapp.imports.crs import detect_gk, orient_axes, to_wgs84
 from geoapp.imports.gis import read_gis
+from geoapp.imports.mapping import ColumnPlan, column_plan, layout_key, saved_overrides
 from geoapp.imports.matching import coded
 from geoapp.imports.problems import FileRefused, Problem
 from geoapp.imports.progress import read_progress
 from geoapp.imports.projects import parse_projects
-from geoapp.imports.scope import Scope, prefix, retire_changes, scope_of
-from geoapp.imports.sheets import RawTable, read_table
+from geoapp.imports.scope import Scope, retire_changes, scope_of
+from geoapp.imports.sheets import HeaderMap, RawTable, load_header_map, read_table
 from geoapp.imports.survey import parse_survey
 from geoapp.layers import LayerDef
+from geoapp.query import admin_prefix
 from geoapp.schemas import PROGRESS_TABLE
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import ChangeSet
@@ -62,6 +65,13 @@ class Prepared:
     unchanged: int = 0  # rows whose stored values already were the file's
     scope: Scope | None = None  # the area a whole list covers, and what it leaves out
     retired: int = 0  # stored projects of the scope retired by the apply
+    columns: list[ColumnPlan] = field(default_factory=list)  # the sheet's column mapping
+    layout: str = ""  # the key of the sheet's header row, for saved mappings
+
+    @property
+    def unanswered(self) -> list[ColumnPlan]:
+        """Columns that look like a field but are not mapped, and the user has not said."""
+        return [c for c in self.columns if c.unanswered]
 
     @property
     def errors(self) -> list[Problem]:
@@ -73,7 +83,12 @@ class Prepared:
 
 
 class ImportRefused(Exception):
-    """Applying was refused: the file has errors and the user did not ask for valid rows only."""
+    """Applying was refused: the file has errors and the user did not ask for valid rows only
+    (``reason`` "errors"), or a column that looks like a field is not answered ("unmapped")."""
+
+    def __init__(self, source: str, reason: str = "errors"):
+        super().__init__(source)
+        self.reason = reason
 
 
 def prepare_projects(
@@ -86,17 +101,29 @@ def prepare_projects(
     as_of: date | None = None,
     coords: str = "wgs84",
     scope: str | None = None,
+    overrides: Mapping[str, str] | None = None,
 ) -> Prepared:
     """Read a project sheet, validate every cell, place every row, count adds and updates.
 
     ``scope``: the admin code of the area the sheet lists in full (a county, or a city); the
-    dry run then names the stored projects of that area the sheet lacks."""
+    dry run then names the stored projects of that area the sheet lacks. ``overrides``: the
+    user's column choices (header → field, "" for not used), over those saved for the
+    sheet's layout."""
     layer = _layer(layers, "projects")
-    table = read_table(path, sheet, locale)
-    parsed = parse_projects(table, layer, locale)
+    header_map = load_header_map()
+    table = read_table(path, sheet, locale, header_map)
+    layout = layout_key(table.headers)
+    chosen = saved_overrides(store, layout) | dict(overrides or {})
+    if chosen:
+        header_map = header_map.with_overrides(chosen)
+        table = read_table(path, sheet, locale, header_map)
+    parsed = parse_projects(table, layer, locale, header_map)
+    columns = column_plan(table, header_map)
+    for column in (c for c in columns if c.unanswered):
+        _unanswered_warning(column, table.sheet, header_map, locale, parsed.problems)
     problems = list(parsed.problems)
     areas = Areas.of(store, layers)
-    if scope and not any(c.code.startswith(prefix(scope)) for c in areas.counties):
+    if scope and not any(c.code.startswith(admin_prefix(scope)) for c in areas.counties):
         choices = "、".join(f"{c.code} {c.name}" for c in areas.counties[:12])
         reason = _say(
             locale,
@@ -135,6 +162,8 @@ def prepare_projects(
             as_of=as_of or date.today(),
             file=Path(path).name,
             scope=scope_of(store, frame, scope) if scope else None,
+            columns=columns,
+            layout=layout,
         ),
     )
 
@@ -237,6 +266,8 @@ def apply(
     With ``retire``, the stored projects of the import's scope that the sheet lacks are
     deleted in the same change set (kept in the history). Raises ``ChangeRefused`` (nothing
     written) when the store refuses a row."""
+    if prepared.unanswered:
+        raise ImportRefused(prepared.source, "unmapped")
     if prepared.errors and not only_valid:
         raise ImportRefused(prepared.source)
     if prepared.kind == "progress":
@@ -504,6 +535,20 @@ def _in_their_counties(frame: gpd.GeoDataFrame, areas: Areas, say: _Sayer) -> gp
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
     keep = ~(outside | nowhere).to_numpy()
     return frame.loc[np.array(keep, dtype=bool)]
+
+
+def _unanswered_warning(
+    column: ColumnPlan, sheet: str, header_map: HeaderMap, locale: str, problems: list[Problem]
+) -> None:
+    field_name = header_map.describe(column.looks_like, locale).split("（")[0].split(" (")[0]
+    reason = _say(
+        locale,
+        f"列“{column.header}”像是“{field_name}”，但没有导入：请在导入页为它选择字段，"
+        "或标为“不导入”（命令行：--map）",
+        f"the column “{column.header}” looks like “{field_name}” but is not imported: choose "
+        "its field on the import page, or mark it not used (command line: --map)",
+    )
+    problems.append(Problem(sheet, None, column.header, reason, "warning"))
 
 
 def _named_places(

@@ -5,7 +5,8 @@ and datetimes, CSV cells stay text); ``geoapp.imports.projects`` validates and c
 this module does:
 
 - finds the header row: the first of the first ``HEADER_SCAN_ROWS`` rows with at least
-  ``MIN_HEADERS`` headers the header map knows (real sheets have a title row above it);
+  ``MIN_HEADERS`` headers the header map knows, or a project code or name and one more (real
+  sheets have a title row above it; a monthly sheet may hold only a code and a figure);
 - maps headers to our fields with ``data/header_map.toml`` (spaces, brackets and case ignored,
   a money unit such as ``（亿元）`` recognised), warns once about unknown columns and refuses a
   file without the required columns;
@@ -34,8 +35,8 @@ import tomllib
 import unicodedata
 import warnings
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -56,6 +57,7 @@ from geoapp.imports.problems import FileRefused, Problem, join, language, messag
 DEFAULT_HEADER_MAP = PROJECT_ROOT / "data" / "header_map.toml"
 HEADER_SCAN_ROWS = 10
 MIN_HEADERS = 3
+IDENTIFYING = frozenset({"project_id", "name"})  # with one more known column: a header row
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
@@ -106,6 +108,7 @@ class HeaderMap:
     ignore: frozenset[str] = frozenset()  # normalised headers
     values: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
     source: Path | None = None
+    overrides: Mapping[str, str] = field(default_factory=dict)  # header → field, "": not used
     _lookup: dict[str, str] = field(default_factory=dict, repr=False)
     _matches: dict[str, HeaderMatch | None] = field(default_factory=dict, repr=False)
 
@@ -125,14 +128,25 @@ class HeaderMap:
         except KeyError:
             pass
         forms, unit = header_forms(header)
-        name = next((self._lookup[f] for f in forms if f in self._lookup), None)
+        if header in self.overrides:
+            name = self.overrides[header] or None
+        else:
+            name = next((self._lookup[f] for f in forms if f in self._lookup), None)
         found = HeaderMatch(name, unit) if name else None
         if len(self._matches) < 10_000:
             self._matches[header] = found
         return found
 
     def ignored(self, header: str) -> bool:
-        return normalise_header(header)[0] in self.ignore
+        return normalise_header(header)[0] in self.ignore or self.overrides.get(header) == ""
+
+    def with_overrides(self, overrides: Mapping[str, str]) -> HeaderMap:
+        """This map with the user's choices for some columns of one sheet layout."""
+        return replace(self, overrides=dict(overrides), _matches={})
+
+    def words(self) -> dict[str, str]:
+        """Every accepted header, normalised, → its field (for near-miss suggestions)."""
+        return dict(self._lookup)
 
     def describe(self, name: str, locale: str) -> str:
         """A field for a message: its first accepted header, then the others."""
@@ -322,7 +336,11 @@ class _Reading:
         for number, values in first_rows[:HEADER_SCAN_ROWS]:
             texts = [_header_text(v) for v in values]
             fields = {m.field for t in texts if t and (m := self.header_map.match(t))}
-            if len(fields) >= MIN_HEADERS or (required and required <= fields):
+            if (
+                len(fields) >= MIN_HEADERS
+                or (required and required <= fields)
+                or (len(fields) >= 2 and fields & IDENTIFYING)  # a code and this month's figure
+            ):
                 return number, texts
         raise self.refuse(
             "no_header", rows=HEADER_SCAN_ROWS, examples=self.header_map.examples(self.locale)

@@ -129,7 +129,7 @@ class CachedStore(ABC):
     def _load(self, table: str) -> FrameIndex:
         if table not in self.tables():
             raise StoreError(f"table {table!r} not in {self}")
-        return FrameIndex(as_declared(self._read_rows(table), self.schemas.get(table)))
+        return FrameIndex(with_every_field(self._read_rows(table), self.schemas.get(table)))
 
     def _patched(self, table: str, index: FrameIndex, since: int, until: int) -> FrameIndex | None:
         """``index`` brought from history entry ``since`` to ``until`` by the changed rows;
@@ -142,7 +142,7 @@ class CachedStore(ABC):
         fids = [int(row[0]) for row in found]
         if len(fids) > PATCH_MAX_SHARE * len(index.frame):
             return None
-        rows = as_declared(self._read_rows(table, fids), self.schemas.get(table))
+        rows = with_every_field(self._read_rows(table, fids), self.schemas.get(table))
         return index.patched(rows, set(fids) - set(rows.index))
 
     # --- writes and history --------------------------------------------------------------------
@@ -237,4 +237,14 @@ def as_declared(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoD
             frame[name] = pd.to_numeric(column, errors="coerce")
         elif spec.type == "date" and not pd.api.types.is_datetime64_any_dtype(column):
             frame[name] = pd.to_datetime(column, errors="coerce")
+    return frame
+
+
+def with_every_field(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoDataFrame:
+    """A whole table as declared: typed, and a field declared after the file was written is
+    there, empty, until a write creates its column (pages must not fail on a newer layer)."""
+    frame = as_declared(frame, schema)
+    for name in schema.fields if schema is not None else ():
+        if name not in frame.columns:
+            frame[name] = pd.Series(None, index=frame.index, dtype=object)
     return frame

@@ -43,7 +43,7 @@ class TableSchema:
     table: str
     key: tuple[str, ...]
     fields: Mapping[str, FieldSpec]
-    geometry: str = "any"  # point | polygon | line | any
+    geometry: str = "any"  # point | polygon | line | any | none (records without a place)
 
 
 @dataclass(frozen=True)
@@ -237,7 +237,11 @@ def check(change_set: ChangeSet, schemas: Mapping[str, TableSchema]) -> list[Ref
             problem = _value_problem(schema, name, value, change.op)
             if problem is not None:
                 refuse(problem[0], name, **problem[1])
-        if change.op == "insert" and change.values.get(GEOMETRY) is None:
+        if (
+            change.op == "insert"
+            and change.values.get(GEOMETRY) is None
+            and schema.geometry != "none"
+        ):
             refuse("no_geometry", GEOMETRY)
     return refusals
 

@@ -8,6 +8,7 @@ valid rows, after reading the report. The report can be downloaded as XLSX.
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.errors import BadRequest
+from geoapp.imports.mapping import save_overrides
 from geoapp.imports.problems import FileRefused
 from geoapp.imports.report import report_xlsx
 from geoapp.imports.service import (
@@ -29,6 +31,8 @@ from geoapp.imports.service import (
     prepare_progress,
     prepare_projects,
 )
+from geoapp.imports.sheets import load_header_map
+from geoapp.query import admin_prefix
 from geoapp.services import services
 from geoapp.stores import ChangeRefused
 
@@ -92,10 +96,15 @@ def upload():
         raise BadRequest(
             _("Admin code “%(code)s” is not in this data.", code=county), param="county"
         )
+    scope = request.form.get("scope", "").strip()
+    if scope and not any(
+        c.startswith(admin_prefix(scope)) for c in services().areas().county_codes()
+    ):
+        raise BadRequest(_("Admin code “%(code)s” is not in this data.", code=scope), param="scope")
     coords = request.form.get("coords", "wgs84")
     if coords not in COORDINATE_SYSTEMS:
         raise BadRequest(_("Unknown coordinate system “%(name)s”.", name=coords), param="coords")
-    meta = "\n".join([kind, county, coords, Path(upload.filename).name])
+    meta = "\n".join([kind, county, coords, scope, Path(upload.filename).name])
     (folder / "kind").write_text(meta, encoding="utf-8")
     return _show(token)
 
@@ -105,19 +114,48 @@ def show(token: str):
     return _show(token)
 
 
+@bp.post("/<token>/mapping")
+def map_columns(token: str):
+    """The user's field for each column (``column-<n>``, "" for not used): checked again at
+    once; with ``save``, kept for every sheet with this header row."""
+    prepared, _name = _prepare(token)
+    choices = {}
+    for i, column in enumerate(prepared.columns):
+        value = request.form.get(f"column-{i}")
+        if value is None:
+            continue
+        if value and value not in _field_choices(prepared):
+            raise BadRequest(_("Unknown field “%(name)s”.", name=value), param=f"column-{i}")
+        choices[column.header] = value
+    (_folder(token) / "mapping.json").write_text(
+        json.dumps(choices, ensure_ascii=False), encoding="utf-8"
+    )
+    if request.form.get("save") == "1":
+        save_overrides(services().store, prepared.layout, choices, "import:mapping")
+    return _show(token)
+
+
 @bp.post("/<token>/apply")
 def apply_upload(token: str):
     prepared, _name = _prepare(token)
     try:
-        apply(services().store, prepared, only_valid=request.form.get("only_valid") == "1")
-    except ImportRefused:
-        return _show(
-            token,
-            refused=_(
-                "The file has errors: fix them and upload it again, or import only the valid rows."
-            ),
-            status=400,
+        apply(
+            services().store,
+            prepared,
+            only_valid=request.form.get("only_valid") == "1",
+            retire=request.form.get("retire") == "1",
         )
+    except ImportRefused as why:
+        if why.reason == "unmapped":
+            message = _(
+                "Some columns look like fields but are not imported: choose their field above, "
+                "or mark them “not used”, then check again."
+            )
+        else:
+            message = _(
+                "The file has errors: fix them and upload it again, or import only the valid rows."
+            )
+        return _show(token, refused=message, status=400)
     except ChangeRefused as refused:
         lines = "; ".join(refused.messages(str(get_locale()))[:10])
         return _show(token, refused=_("Nothing was written: %(why)s", why=lines), status=409)
@@ -154,11 +192,22 @@ def _folder(token: str) -> Path:
 
 def _prepare(token: str) -> tuple[Prepared, str]:
     folder = _folder(token)
-    kind, county, coords, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 3)
+    kind, county, coords, scope, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 4)
     path = next((folder / "file").iterdir())
     svc, locale = services(), str(get_locale())
     if kind == "projects":
-        return prepare_projects(svc.store, svc.layers, path, locale=locale, coords=coords), name
+        mapping = folder / "mapping.json"
+        overrides = json.loads(mapping.read_text(encoding="utf-8")) if mapping.exists() else {}
+        prepared = prepare_projects(
+            svc.store,
+            svc.layers,
+            path,
+            locale=locale,
+            coords=coords,
+            scope=scope or None,
+            overrides=overrides,
+        )
+        return prepared, name
     if kind == "progress":
         return prepare_progress(svc.store, svc.layers, path, locale=locale), name
     prepared = prepare_parcels(
@@ -177,6 +226,17 @@ def _show(token: str, refused: str | None = None, status: int = 200):
     return _page(prepared=prepared, token=token, name=name, refused=refused), status
 
 
+def _field_choices(prepared: Prepared) -> dict[str, str]:
+    """Field → how the page names it: the layer's label, else the first accepted header."""
+    locale = str(get_locale())
+    header_map = load_header_map()
+    names = {}
+    for name in header_map.fields:
+        spec = prepared.layer.fields.get(name)
+        names[name] = spec.label(locale) if spec is not None else header_map.fields[name][0]
+    return names
+
+
 def _page(**values):
     """The import page with what every state of it needs."""
     svc = services()
@@ -186,5 +246,6 @@ def _page(**values):
         kinds=KINDS,
         max_mb=svc.config.max_upload_mb,
         areas=svc.areas(),
+        field_names=_field_choices(values["prepared"]) if values.get("prepared") else {},
         **{"prepared": None, "token": None, "refused": None} | values,
     )
