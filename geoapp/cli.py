@@ -332,6 +332,15 @@ def import_progress(
 @click.argument("path", type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @click.option("--parks", is_flag=True, help="The file holds park boundaries, not parcels.")
 @click.option(
+    "--standard-land", is_flag=True, help="The file holds standard land (标准地), not parcels."
+)
+@click.option(
+    "--set",
+    "given",
+    multiple=True,
+    help="A field for every row: --set stage=listed --set invest_intensity=300.",
+)
+@click.option(
     "--land-state",
     default=None,
     help="State of the imported parcels (new ones: available; existing ones keep theirs).",
@@ -350,6 +359,8 @@ def import_progress(
 def import_parcels(
     path: Path,
     parks: bool,
+    standard_land: bool,
+    given: tuple[str, ...],
     land_state: str | None,
     county: str | None,
     source_crs: str | None,
@@ -367,8 +378,9 @@ def import_parcels(
             store,
             layers,
             path,
-            table="parks" if parks else "parcels",
+            table="parks" if parks else "standard_land" if standard_land else "parcels",
             land_state=land_state,
+            values=dict(item.split("=", 1) for item in given if "=" in item),
             county=county,
             source_crs=source_crs,
             coords=coords,

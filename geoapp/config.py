@@ -59,6 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
+    Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
     Setting(
         "GEOAPP_WARM_UP",
         "0",
@@ -90,6 +91,7 @@ class Config:
     secret_key: str
     tile_cache_mb: int
     max_upload_mb: int
+    upload_hours: int
     warm_up: bool
 
     @classmethod
@@ -106,6 +108,7 @@ class Config:
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
+        values["upload_hours"] = _whole_number("GEOAPP_UPLOAD_HOURS", values["upload_hours"])
         config = cls(**values)
         config.validate()
         return config

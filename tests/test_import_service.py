@@ -4,9 +4,11 @@ command line and the upload page, on the tiny fixture."""
 from __future__ import annotations
 
 import io
+import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -16,6 +18,7 @@ from pyproj import Transformer
 
 from geoapp.cli import main
 from geoapp.config import PROJECT_ROOT
+from geoapp.imports.problems import FileRefused
 from geoapp.imports.service import ImportRefused, apply, prepare_parcels, prepare_projects
 from geoapp.layers import load_layers
 from tests.fixtures import (
@@ -581,3 +584,76 @@ def test_upload_page_says_what_an_update_keeps_and_who_wins(client, where, tmp_p
     assert "新增 0 条，更新 1 条，0 条无变化" in done
     a1 = open_store(where).read("projects").set_index("project_id").loc["A1"]
     assert a1["completed"] == 321 and a1["owner"] == "某某有限公司"
+
+
+def test_standard_land_from_a_survey_file_goes_to_its_layer_with_name_and_indicators(where, survey):
+    store = open_store(where)
+    prepared = prepare_parcels(
+        store,
+        LAYERS,
+        survey,
+        table="standard_land",
+        county=LONG,
+        values={"stage": "listed", "invest_intensity": "300", "tax_per_mu": "25"},
+    )
+    assert prepared.errors == [] and prepared.added == 1
+    apply(store, prepared)
+    row = open_store(where).read("standard_land").set_index("parcel_id").loc["XD-01"]
+    assert (row["name"], row["park_id"], row["county_code"]) == ("XD-01", "P1", LONG)
+    assert (row["stage"], row["invest_intensity"], row["tax_per_mu"]) == ("listed", 300.0, 25.0)
+    assert "XD-01" not in set(open_store(where).read("parcels")["parcel_id"])
+
+
+def test_standard_land_values_that_do_not_fit_are_refused_naming_the_choices(gpkg, survey):
+    with pytest.raises(FileRefused) as refused:
+        prepare_parcels(
+            open_store(gpkg), LAYERS, survey, table="standard_land", values={"stage": "sold"}
+        )
+    assert "stage=sold" in refused.value.problem.reason
+    assert "listed" in refused.value.problem.reason
+
+
+def test_command_line_imports_standard_land(gpkg, survey, monkeypatch):
+    monkeypatch.setenv("GEOAPP_DATA", str(gpkg))
+    done = CliRunner().invoke(
+        main,
+        ["import", "parcels", str(survey), "--standard-land", "--county", LONG,
+         "--set", "stage=assessed", "--apply"],
+    )  # fmt: skip
+    assert done.exit_code == 0, done.output
+    stored = open_store(gpkg).read("standard_land").set_index("parcel_id")
+    assert stored.loc["XD-01", "stage"] == "assessed"
+
+
+def test_an_import_keeps_the_store_file_mode(gpkg, survey):
+    gpkg.chmod(0o664)
+    store = open_store(gpkg)
+    apply(store, prepare_parcels(store, LAYERS, survey, county=LONG))
+    assert gpkg.stat().st_mode & 0o777 == 0o664
+
+
+def test_uploads_left_unapplied_expire(app, client, survey, monkeypatch):
+    response = client.post(
+        "/import",
+        data={"kind": "parcels", "county": LONG, "file": (survey.open("rb"), survey.name)},
+        content_type="multipart/form-data",
+    )
+    token = re.search(r"/import/([0-9a-f]{24})/apply", response.get_data(as_text=True)).group(1)
+    assert client.get(f"/import/{token}").status_code == 200
+    with app.app_context():
+        from geoapp.views.imports import _uploads
+
+        folder = _uploads() / token
+    old = time.time() - 25 * 3600
+    os.utime(folder, (old, old))
+    assert client.get(f"/import/{token}").status_code == 404  # past GEOAPP_UPLOAD_HOURS (24)
+    assert not folder.exists()
+    abandoned = folder.parent / ("a" * 24)  # an upload nobody ever looked at again
+    (abandoned / "file").mkdir(parents=True)
+    os.utime(abandoned, (old, old))
+    client.post(
+        "/import",
+        data={"kind": "parcels", "county": LONG, "file": (survey.open("rb"), survey.name)},
+        content_type="multipart/form-data",
+    )
+    assert not abandoned.exists()  # removed when the next upload came in

@@ -179,10 +179,15 @@ def prepare_parcels(
     source_crs: object = None,
     coords: str = "wgs84",
     locale: str = "zh",
+    values: Mapping[str, str] | None = None,
 ) -> Prepared:
-    """Read a 界址点 file or a GIS file of parcels (or parks, ``table="parks"``) and find
-    each one's county (and, for parcels, park) from where it lies."""
+    """Read a 界址点 file or a GIS file of parcels (or parks, ``table="parks"``, or standard
+    land, ``table="standard_land"``) and find each one's county (and park) from where it lies.
+
+    ``values``: fields given to every row (standard land's stage and control indicators:
+    ``{"stage": "listed", "invest_intensity": "300"}``), checked against the layer."""
     layer = _layer(layers, table)
+    given = _given_values(layer, values or {}, locale)  # refused before the file is read
     counties = _counties(store, layers)
     if Path(path).suffix.lower() in SURVEY_SUFFIXES:
         hint = counties.loc[county].representative_point().x if county in counties.index else None
@@ -200,7 +205,10 @@ def prepare_parcels(
     frame["county_code"] = _containing(counties, points)
     if table == "parcels":
         frame["land_state"] = land_state or NEW_PARCEL_STATE
+    if "park_id" in layer.fields and table != "parks":
         frame["park_id"] = _containing(_parks(store, layers), points)
+    for name, value in given.items():
+        frame[name] = value
     frame["area_mu"] = area_mu(frame)
     keep = [c for c in (*layer.fields, "geometry") if c in frame.columns]
     # A re-surveyed parcel keeps its state unless the user names one.
@@ -535,6 +543,31 @@ def _in_their_counties(frame: gpd.GeoDataFrame, areas: Areas, say: _Sayer) -> gp
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
     keep = ~(outside | nowhere).to_numpy()
     return frame.loc[np.array(keep, dtype=bool)]
+
+
+def _given_values(layer: LayerDef, values: Mapping[str, str], locale: str) -> dict[str, object]:
+    """Values the user gives every row of a file, typed by the layer; a field the layer does
+    not have, or a value of the wrong kind, refuses the file naming both."""
+    typed: dict[str, object] = {}
+    for name, text in values.items():
+        spec = layer.fields.get(name)
+        try:
+            if spec is None or name == layer.id_field:
+                raise ValueError(", ".join(n for n in layer.fields if n != layer.id_field))
+            if spec.type == "number":
+                typed[name] = float(text)
+            elif spec.type == "enum" and text not in {v.key for v in spec.values}:
+                raise ValueError(", ".join(v.key for v in spec.values))
+            else:
+                typed[name] = text
+        except ValueError as bad:
+            reason = _say(
+                locale,
+                f"“{name}={text}”不能用于{layer.title(locale)}；可填：{bad}",
+                f"“{name}={text}” does not fit {layer.title(locale)}; choose from: {bad}",
+            )
+            raise FileRefused(Problem(layer.id, None, name, reason)) from bad
+    return typed
 
 
 def _unanswered_warning(

@@ -12,6 +12,7 @@ import json
 import secrets
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
@@ -41,6 +42,7 @@ KINDS = {
     "projects": (".xlsx", ".xlsm", ".xls", ".ods", ".csv"),
     "parcels": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
     "parks": (".txt", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
+    "standard_land": (".txt", ".csv", ".dat", ".zip", ".shp", ".gpkg", ".kml", ".kmz", ".geojson"),
     "progress": (".xlsx", ".xlsm", ".xls", ".ods", ".csv"),
 }
 
@@ -85,6 +87,7 @@ def upload():
             ),
             param="file",
         )
+    _expire_uploads()
     token = secrets.token_hex(12)
     folder = _uploads() / token
     folder.mkdir()
@@ -106,6 +109,10 @@ def upload():
         raise BadRequest(_("Unknown coordinate system “%(name)s”.", name=coords), param="coords")
     meta = "\n".join([kind, county, coords, scope, Path(upload.filename).name])
     (folder / "kind").write_text(meta, encoding="utf-8")
+    given = {
+        k[4:]: v.strip() for k, v in request.form.items() if k.startswith("set-") and v.strip()
+    }
+    (folder / "values.json").write_text(json.dumps(given, ensure_ascii=False), encoding="utf-8")
     return _show(token)
 
 
@@ -185,9 +192,26 @@ def _folder(token: str) -> Path:
     if not token.isalnum() or len(token) != 24:
         abort(404)
     folder = _uploads() / token
-    if not folder.is_dir():
+    if not folder.is_dir() or _expired(folder):
+        shutil.rmtree(folder, ignore_errors=True)
         abort(404)
     return folder
+
+
+def _expired(folder: Path) -> bool:
+    hours = services().config.upload_hours
+    try:
+        return time.time() - folder.stat().st_mtime > hours * 3600
+    except OSError:
+        return True
+
+
+def _expire_uploads() -> None:
+    """Uploads never applied are removed once GEOAPP_UPLOAD_HOURS have passed (checked at
+    each new upload, so the folder cannot fill up with abandoned files)."""
+    for folder in _uploads().iterdir():
+        if folder.is_dir() and _expired(folder):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _prepare(token: str) -> tuple[Prepared, str]:
@@ -210,8 +234,16 @@ def _prepare(token: str) -> tuple[Prepared, str]:
         return prepared, name
     if kind == "progress":
         return prepare_progress(svc.store, svc.layers, path, locale=locale), name
+    given = folder / "values.json"
     prepared = prepare_parcels(
-        svc.store, svc.layers, path, table=kind, county=county or None, coords=coords, locale=locale
+        svc.store,
+        svc.layers,
+        path,
+        table=kind,
+        county=county or None,
+        coords=coords,
+        locale=locale,
+        values=json.loads(given.read_text(encoding="utf-8")) if given.exists() else {},
     )
     return prepared, name
 
@@ -247,5 +279,6 @@ def _page(**values):
         max_mb=svc.config.max_upload_mb,
         areas=svc.areas(),
         field_names=_field_choices(values["prepared"]) if values.get("prepared") else {},
+        standard_land=next((lyr for lyr in svc.layers if lyr.id == "standard_land"), None),
         **{"prepared": None, "token": None, "refused": None} | values,
     )
