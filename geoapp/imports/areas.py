@@ -5,10 +5,11 @@ Sheets name places the way people say them: ``陇县``, ``临泽`` or ``陇县�
 stored names (exactly, then one containing the other); a name that fits none — or, within the
 row's county, more than one — is an error at its cell that lists the choices.
 
-The stored county outlines are simplified to about 50 m (``data/boundaries.geojson``), so a
-point that misses every outline but lies within ``BORDER_TOLERANCE_M`` of one is given the
-nearest county, with a warning; a point farther from all of them is outside this data's
-counties, an error at its row.
+Containment is tested against the full-resolution county outlines (table ``outlines``,
+``data/outlines.geojson`` in the demo) where the store has them, else against the drawn
+boundaries, which are simplified to about 50 m. A point that misses every outline but lies
+within ``BORDER_TOLERANCE_M`` of one is given the nearest county, with a warning; a point
+farther from all of them is outside this data's counties, an error at its row.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import shapely
 
 from geoapp.imports.problems import join
 from geoapp.layers import LayerDef
+from geoapp.schemas import OUTLINES_TABLE
 from geoapp.stores.base import Store
 
 BORDER_TOLERANCE_M = 100.0  # twice the simplification of the stored county outlines
@@ -46,6 +48,12 @@ class Areas:
     @classmethod
     def of(cls, store: Store, layers: list[LayerDef]) -> Areas:
         counties, shapes = _county_rows(store, layers)
+        if OUTLINES_TABLE in store.tables():  # every vertex: containment at the true border
+            outlines = store.read(OUTLINES_TABLE)
+            outlines = outlines[outlines["level"].astype(str) != "city"]
+            if len(outlines):
+                codes = outlines["adcode"].astype(str).to_numpy()
+                shapes = gpd.GeoSeries(outlines.geometry.values, index=codes, crs=4326)
         return cls(counties, _park_rows(store, layers), shapes)
 
     def county(self, text: str) -> str:

@@ -14,6 +14,7 @@ sheet of the same layout maps itself on every app server.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -58,12 +59,17 @@ def layout_key(headers: list[str]) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
 
-def column_plan(table: RawTable, header_map: HeaderMap) -> list[ColumnPlan]:
+def column_plan(
+    table: RawTable, header_map: HeaderMap, skipped: Iterable[int] = ()
+) -> list[ColumnPlan]:
+    """Every column of the sheet with its field and samples from data rows (not the totals
+    and group headings in ``skipped``)."""
     words = header_map.words()
+    skip = set(skipped)
     plans = []
     for header in table.headers:
         found = header_map.match(header)
-        samples = _samples(table, header)
+        samples = _samples(table, header, skip)
         chosen = header in header_map.overrides
         near = None
         if found is None and not header_map.ignored(header):
@@ -99,9 +105,11 @@ def save_overrides(store: Store, layout: str, overrides: dict[str, str], author:
         store.apply(ChangeSet(author, changes))
 
 
-def _samples(table: RawTable, header: str) -> tuple[str, ...]:
+def _samples(table: RawTable, header: str, skip: set[int]) -> tuple[str, ...]:
     found: list[str] = []
-    for _, cells in table.rows:
+    for number, cells in table.rows:
+        if number in skip:
+            continue
         value = cells.get(header)
         if value is not None and str(value).strip():
             found.append(str(value)[:40])

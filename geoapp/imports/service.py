@@ -118,7 +118,7 @@ def prepare_projects(
         header_map = header_map.with_overrides(chosen)
         table = read_table(path, sheet, locale, header_map)
     parsed = parse_projects(table, layer, locale, header_map)
-    columns = column_plan(table, header_map)
+    columns = column_plan(table, header_map, parsed.skipped)
     for column in (c for c in columns if c.unanswered):
         _unanswered_warning(column, table.sheet, header_map, locale, parsed.problems)
     problems = list(parsed.problems)
