@@ -243,11 +243,13 @@ def serve(settings: dict[str, str]) -> Iterator[str]:
         server.server_close()
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory) -> Iterator[str]:
-    path: Path = tmp_path_factory.mktemp("browser") / "tiny.gpkg"
-    GeoPackageStore.create(path, tiny_frames())
-    with serve({"GEOAPP_DATA": str(path)}) as url:
+@pytest.fixture(scope="module", params=["geopackage", "postgis"])
+def base_url(request, tmp_path_factory) -> Iterator[str]:
+    """The tiny fixture served from a GeoPackage, then from PostGIS."""
+    from tests.conftest import fill
+
+    where = fill(request.param, tiny_frames(), tmp_path_factory.mktemp("browser"), request)
+    with serve(settings_for(where)) as url:
         yield url
 
 
