@@ -151,7 +151,7 @@ class Config:
 
 
 def _whole_number(name: str, value: str) -> int:
-    if not value.strip().isdigit():
+    if not (value.strip().isascii() and value.strip().isdigit()):
         raise ConfigError(f"{name} must be a whole number, not {value!r}")
     return int(value)
 

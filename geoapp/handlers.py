@@ -9,11 +9,13 @@ from werkzeug.exceptions import HTTPException
 from geoapp.errors import GeoappError
 
 JSON_BLUEPRINTS = ("api", "tiles", "ogc", "public_ogc", "export")
+# Under these paths even a URL no route knows (404, 405) answers JSON: clients, not people.
+MACHINE_PATHS = ("/api/", "/ogc", "/public/ogc", "/tiles/", "/public/tiles/")
 
 
 def _wants_json() -> bool:
     """Machines (API, tiles) get JSON errors; people get a page."""
-    return request.blueprint in JSON_BLUEPRINTS or request.path.startswith("/api/")
+    return request.blueprint in JSON_BLUEPRINTS or request.path.startswith(MACHINE_PATHS)
 
 
 def handle_geoapp_error(error: GeoappError):

@@ -292,7 +292,7 @@ def _checked_shapes(args: MultiDict, errors: list[BadRequest]) -> dict:
 
 def whole_number(name: str, raw: str, low: int, high: int) -> int:
     """A paging or count parameter: digits only, within [low, high]."""
-    if not raw.isdigit() or not low <= int(raw) <= high:
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
         raise BadRequest(
             _(
                 "%(name)s must be a whole number from %(low)s to %(high)s.",

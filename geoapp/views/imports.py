@@ -47,6 +47,9 @@ KINDS = {
 }
 
 
+NAME_CHARS = 60  # × 3 bytes of UTF-8 + the suffix stays under the usual 255-byte limit
+
+
 def _uploads() -> Path:
     """Where uploads wait between the report and "apply": one folder per data file, the same
     for every worker process (a report shown by one worker is applied by another)."""
@@ -183,9 +186,13 @@ def report(token: str):
 
 
 def _safe_name(filename: str, suffix: str) -> str:
-    """The uploaded file's own name (reports name it), without any folder part."""
+    """The uploaded file's own name (reports name it), without any folder part, cut to a
+    length every file system takes (60 characters before the suffix)."""
     name = Path(filename.replace("\\", "/")).name.strip()
-    return name if name and not name.startswith(".") else f"upload{suffix}"
+    if not name or name.startswith("."):
+        return f"upload{suffix}"
+    stem = name[: -len(suffix)] if name.lower().endswith(suffix) else name
+    return stem[:NAME_CHARS] + suffix
 
 
 def _folder(token: str) -> Path:

@@ -118,7 +118,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
     @bp.get("/collections/<collection_id>/items/<feature_id>")
     def item(collection_id: str, feature_id: str):
         layer = services().layer(collection_id, audience)
-        if not feature_id.isdigit():
+        if not (feature_id.isascii() and feature_id.isdigit()):
             raise NotFound(
                 _("Feature %(id)s not found in “%(layer)s”.", id=feature_id, layer=layer.id),
                 param="featureId",
@@ -272,6 +272,11 @@ def _selected_properties(layer: LayerDef, audience: str, raw: str | None) -> lis
     if not raw:
         return visible
     chosen = [p.strip() for p in raw.split(",") if p.strip()]
+    if len(chosen) != len(set(chosen)):
+        twice = next(n for n in chosen if chosen.count(n) > 1)
+        raise BadRequest(
+            _("Property “%(name)s” is named more than once.", name=twice), param="properties"
+        )
     for name in chosen:
         if name not in visible:
             raise BadRequest(_("Unknown property “%(name)s”.", name=name), param="properties")

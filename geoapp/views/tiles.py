@@ -55,7 +55,7 @@ def _tile(audience: str, layer_id: str, z: str, x: str, y: str) -> Response:
 
 
 def _whole(name: str, value: str) -> int:
-    if not value.isdigit() or len(value) > 8:
+    if not (value.isascii() and value.isdigit()) or len(value) > 8:
         raise BadRequest(
             _("Tile %(name)s=%(value)s is not a whole number.", name=name, value=value), param=name
         )

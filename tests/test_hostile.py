@@ -1,0 +1,86 @@
+"""Requests a hostile or careless client sends: each answered with a 4xx in JSON, never a 5xx,
+and the costly ones within a bound of time and memory (run in a child process with a memory
+limit, so a regression shows as a failure, not as a test run that eats the machine)."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from tests.fixtures import settings_for
+
+ODD = [
+    ("/api/layers/projects/features?limit=²", "limit"),
+    ("/ogc/collections/projects/items?limit=²", "limit"),
+    ("/ogc/collections/projects/items?offset=٣x", "offset"),
+    ("/tiles/parcels/²/0/0.pbf", "z"),
+    ("/tiles/parcels/12/٣/0.pbf", "x"),
+    ("/ogc/collections/projects/items/²", None),
+    ("/ogc/collections/projects/items?properties=name,name", "properties"),
+    ("/public/ogc/collections/parcels/items?properties=land_state,land_state", "properties"),
+    ("/ogc/collections/projects/items?filter=S_INTERSECTS(geometry,POINT(NaN 1))", "filter"),
+    ("/ogc/collections/projects/items?filter=S_INTERSECTS(geometry,POINT(1e400 1))", "filter"),
+]
+
+
+@pytest.mark.parametrize(("url", "param"), ODD)
+def test_odd_input_is_a_4xx_in_json_naming_the_parameter(client, url, param):
+    response = client.get(url)
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
+    body = response.get_json()
+    assert body["code"] and body["description"]
+    if param:
+        assert body.get("parameter") == param
+
+
+@pytest.mark.parametrize("url", ["/ogc/nothing", "/ogc/collections/nothing/items", "/api/x"])
+def test_unknown_machine_urls_answer_json(client, url):
+    response = client.get(url)
+    assert response.status_code == 404 and response.is_json
+
+
+def test_an_upload_named_with_84_chinese_characters_is_kept(client):
+    sheet = "项目代码,项目名称,建设地点,经度,纬度\nL1,长名字项目,陇县,106.85,34.9\n".encode()
+    response = client.post(
+        "/import",
+        data={"kind": "projects", "file": (io.BytesIO(sheet), "项" * 84 + ".csv")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 200
+    assert "项" * 60 + ".csv" in response.get_data(as_text=True)
+
+
+CHILD = """
+import json, resource, sys, time
+resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+from geoapp import create_app
+client = create_app(json.loads(sys.argv[1])).test_client()
+started = time.process_time()
+status = client.get(sys.argv[2]).status_code
+print(json.dumps({"status": status, "cpu": time.process_time() - started}))
+"""
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/ogc/collections/projects/items?limit=10&properties=" + ",".join(["name"] * 100),
+        "/public/ogc/collections/parcels/items?properties=" + ",".join(["land_state"] * 500),
+    ],
+)
+def test_a_short_url_cannot_buy_minutes_of_work(gpkg, url):
+    """88 s and 1.5 GB for 100 copies of one property name, before the fix."""
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, json.dumps(settings_for(gpkg)), url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["status"] == 400
+    assert result["cpu"] < 1.0  # the issue's bound: a second of CPU for a request under 16 KB
