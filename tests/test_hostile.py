@@ -84,3 +84,31 @@ def test_a_short_url_cannot_buy_minutes_of_work(gpkg, url):
     result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["status"] == 400
     assert result["cpu"] < 1.0  # the issue's bound: a second of CPU for a request under 16 KB
+
+
+def test_a_workbook_that_inflates_to_gigabytes_is_refused_before_it_is_read(client, tmp_path):
+    """A sheet of 300 MB of one repeated row compresses to well under a MB: refused from the
+    ZIP's own directory, without inflating it."""
+    import zipfile
+
+    from tests.test_import_projects import project, write_xlsx
+
+    path = write_xlsx(tmp_path / "bomb.xlsx", [project()])
+    with zipfile.ZipFile(path) as source:
+        members = {info.filename: source.read(info.filename) for info in source.infolist()}
+    row = b'<row><c t="inlineStr"><is><t>x</t></is></c></row>'
+    sheet = members["xl/worksheets/sheet1.xml"]
+    sheet = sheet.replace(b"</sheetData>", row * (300 * 2**20 // len(row)) + b"</sheetData>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        for name, data in members.items():
+            target.writestr(name, sheet if name == "xl/worksheets/sheet1.xml" else data)
+    assert path.stat().st_size < 2 * 2**20
+    response = client.post(
+        "/import",
+        data={"kind": "projects", "file": (path.open("rb"), "bomb.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    assert "ZIP 炸弹" in response.get_data(as_text=True) or "超过" in response.get_data(
+        as_text=True
+    )

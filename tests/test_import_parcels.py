@@ -19,7 +19,7 @@ from pyproj import CRS, Geod, Transformer
 from shapely.geometry import MultiPolygon, Point, Polygon, box
 
 from geoapp.coords import wgs84_to_gcj02
-from geoapp.imports import gis
+from geoapp.imports import archives
 from geoapp.imports.crs import detect_gk, from_gcj02, orient_axes, to_wgs84
 from geoapp.imports.gis import read_gis
 from geoapp.imports.problems import FileRefused
@@ -572,7 +572,7 @@ def test_zip_bomb_is_refused_before_extracting(tmp_path):
 
 
 def test_zip_larger_than_the_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(gis, "MAX_TOTAL_BYTES", 1000)
+    monkeypatch.setattr(archives, "MAX_TOTAL_BYTES", 1000)
     path = tmp_path / "big.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("a.kml", bytes(600))

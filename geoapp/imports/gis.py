@@ -9,11 +9,10 @@ file's attributes; the index is the feature's position, so ``row`` = index + 1.
 from __future__ import annotations
 
 import codecs
-import re
 import tempfile
 import warnings
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -22,6 +21,7 @@ import shapely
 from pyproj import CRS
 from pyproj.exceptions import CRSError
 
+from geoapp.imports.archives import check_members, member_name
 from geoapp.imports.crs import (
     ERROR,
     WARNING,
@@ -33,10 +33,6 @@ from geoapp.imports.crs import (
 )
 from geoapp.imports.problems import FileRefused, Problem, join, message
 
-MAX_MEMBERS = 1000
-MAX_TOTAL_BYTES = 200 * 1024 * 1024
-MAX_RATIO = 100  # uncompressed ÷ compressed, per member …
-RATIO_FLOOR_BYTES = 1024 * 1024  # … once a member unpacks to more than 1 MiB
 _CHUNK = 1024 * 1024
 _SUFFIXES = (".shp", ".gpkg", ".kml", ".geojson", ".json")  # preference inside a ZIP
 
@@ -87,26 +83,6 @@ def _refused(sheet: str, reason: str) -> FileRefused:
 # --- ZIP --------------------------------------------------------------------------------------
 
 
-def _member_name(info: zipfile.ZipInfo) -> str:
-    """The member's name; names written by Chinese Windows without the UTF-8 flag are GBK."""
-    if info.flag_bits & 0x800:
-        return info.filename
-    try:
-        return info.filename.encode("cp437").decode("gb18030")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return info.filename
-
-
-def _unsafe_name(name: str) -> bool:
-    normal = name.replace("\\", "/")
-    return (
-        normal.startswith("/")
-        or re.match(r"^[A-Za-z]:", normal) is not None
-        or ".." in PurePosixPath(normal).parts
-        or "\x00" in normal
-    )
-
-
 def _extract(path: Path, folder: Path, layer: str | None, locale: str) -> Path:
     sheet = path.name
 
@@ -122,42 +98,11 @@ def _extract(path: Path, folder: Path, layer: str | None, locale: str) -> Path:
         ) from error
     with archive:
         infos = archive.infolist()
-        if len(infos) > MAX_MEMBERS:
-            raise refuse(
-                f"压缩包内有 {len(infos)} 个文件，超过 {MAX_MEMBERS} 个的上限",
-                f"the archive holds {len(infos)} files, more than the limit of {MAX_MEMBERS}",
-            )
-        for info in infos:
-            name = _member_name(info)
-            if _unsafe_name(name):
-                raise refuse(
-                    f"压缩包内的文件名“{name}”指向压缩包之外（路径穿越），拒绝解压",
-                    f'the archive member "{name}" points outside the archive (path '
-                    "traversal); refused",
-                )
-            if info.flag_bits & 0x1:
-                raise refuse(
-                    f"压缩包内的“{name}”设置了密码，请上传未加密的压缩包",
-                    f'"{name}" in the archive is encrypted; upload an unencrypted archive',
-                )
-            ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > RATIO_FLOOR_BYTES and ratio > MAX_RATIO:
-                raise refuse(
-                    f"压缩包内的“{name}”压缩比为 {ratio:.0f}:1，疑似 ZIP 炸弹，拒绝解压",
-                    f'"{name}" in the archive is compressed {ratio:.0f}:1, which looks like a '
-                    "ZIP bomb; refused",
-                )
-        total = sum(info.file_size for info in infos)
-        if total > MAX_TOTAL_BYTES:
-            raise refuse(
-                f"压缩包解压后共 {total / 2**20:.0f} MB，超过 {MAX_TOTAL_BYTES // 2**20} MB 的上限",
-                f"the archive unpacks to {total / 2**20:.0f} MB, more than the limit of "
-                f"{MAX_TOTAL_BYTES // 2**20} MB",
-            )
+        check_members(infos, refuse)
         try:
             for info in infos:
                 if not info.is_dir():
-                    _copy_member(archive, info, folder / _member_name(info), refuse)
+                    _copy_member(archive, info, folder / member_name(info), refuse)
         except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as error:
             raise refuse(
                 f"压缩包“{sheet}”已损坏，无法解压",

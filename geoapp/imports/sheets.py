@@ -52,6 +52,7 @@ from openpyxl.xml.constants import SHARED_STRINGS
 
 from geoapp.config import PROJECT_ROOT
 from geoapp.errors import ConfigError
+from geoapp.imports.archives import check_members
 from geoapp.imports.problems import FileRefused, Problem, join, language, message
 
 DEFAULT_HEADER_MAP = PROJECT_ROOT / "data" / "header_map.toml"
@@ -310,6 +311,8 @@ def read_table(
             head = fh.read(8)
     except OSError as exc:
         raise refused("unreadable") from exc
+    if head.startswith(ZIP_MAGIC):  # .xlsx, .xlsm, .ods: a ZIP, checked before it is read
+        _check_package(path, locale)
     if head.startswith(OLE_MAGIC) or path.suffix.lower() == ".ods":
         return _read_calamine(path, sheet, locale, header_map)
     if head.startswith(ZIP_MAGIC):
@@ -508,6 +511,22 @@ def _read_xlsx(path: Path, sheet: str | None, locale: str, header_map: HeaderMap
         except Exception as exc:  # any damage in the zip or its XML: refuse, never crash
             raise refused("not_excel", file=path.name) from exc
     return _sheet_table(data, title, locale, header_map, book.epoch.year == 1904)
+
+
+def _check_package(path: Path, locale: str) -> None:
+    """A workbook is a ZIP: refuse one that would inflate beyond the archive limits."""
+
+    def refuse(zh: str, en: str) -> FileRefused:
+        return FileRefused(Problem(path.name, None, None, en if language(locale) == "en" else zh))
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileRefused(
+            Problem(path.name, None, None, message("not_excel", locale, file=path.name))
+        ) from exc
+    check_members(infos, refuse)
 
 
 def _read_calamine(path: Path, sheet: str | None, locale: str, header_map: HeaderMap) -> RawTable:
