@@ -67,8 +67,11 @@ def queryables(layer: LayerDef, audience: str) -> dict[str, str]:
     return types | {"geometry": "geometry"}
 
 
-def queryables_doc(layer: LayerDef, audience: str, locale: str, url: str) -> dict:
-    """The JSON Schema of a collection's queryables (OGC API Features Part 3)."""
+def queryables_doc(
+    layer: LayerDef, audience: str, locale: str, url: str, geometry: bool = True
+) -> dict:
+    """The JSON Schema of a collection's queryables (OGC API Features Part 3); without the
+    geometry, of its sortables (Part 5: every visible field sorts)."""
     json_types = {
         "string": {"type": "string"},
         "number": {"type": "number"},
@@ -77,6 +80,8 @@ def queryables_doc(layer: LayerDef, audience: str, locale: str, url: str) -> dic
     }
     properties = {}
     for name, kind in queryables(layer, audience).items():
+        if kind == "geometry" and not geometry:
+            continue
         entry = dict(json_types[kind])
         if name in layer.fields:
             entry["title"] = layer.fields[name].label(locale)

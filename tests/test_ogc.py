@@ -272,3 +272,33 @@ def test_gdal_counts_match_the_api(served, client):
     assert f"Feature Count: {api}" in filtered and api == 3
     features = ogrinfo("-where", "total_investment > 2500", f"OAPIF:{served}", "projects")
     assert len(re.findall(r"^OGRFeature\(projects\)", features, re.M)) == 3
+
+
+def test_queryables_are_query_parameters(client):
+    """Part 3 ``queryables-query-parameters``, as declared: ``?owner=…`` is an equality test,
+    typed by the queryable; a value of the wrong type or a repeated parameter is a 400."""
+    body = client.get("/ogc/collections/projects/items?name=陇县乳制品项目").get_json()
+    assert [f["properties"]["project_id"] for f in body["features"]] == ["A1"]
+    body = client.get("/ogc/collections/projects/items?total_investment=3000").get_json()
+    assert [f["properties"]["project_id"] for f in body["features"]] == ["A3"]
+    both = client.get(
+        "/ogc/collections/projects/items?owner=某某有限公司&filter=status='completed'"
+    ).get_json()
+    assert [f["properties"]["project_id"] for f in both["features"]] == ["A3"]
+    for url, param in [
+        ("/ogc/collections/projects/items?total_investment=abc", "total_investment"),
+        ("/ogc/collections/projects/items?planned_start=soon", "planned_start"),
+        ("/ogc/collections/projects/items?owner=a&owner=b", "owner"),
+    ]:
+        response = client.get(url)
+        assert response.status_code == 400 and response.get_json()["parameter"] == param
+
+
+def test_sortables_list_what_sortby_takes(client):
+    """Part 5 ``sortables``, as declared: the document exists and names the sortable fields."""
+    response = client.get("/ogc/collections/projects/sortables")
+    assert response.status_code == 200 and response.mimetype == "application/schema+json"
+    names = set(response.get_json()["properties"])
+    assert {"name", "total_investment", "planned_start"} <= names and "geometry" not in names
+    for name in ("total_investment", "planned_start"):
+        assert client.get(f"/ogc/collections/projects/items?sortby=-{name}").status_code == 200

@@ -20,9 +20,44 @@ import cql2 as library
 
 from geoapp.cql2.build import build
 from geoapp.cql2.eval import to_mask
-from geoapp.cql2.tree import MAX_DEPTH, MAX_LENGTH, CQL2Error, Node, properties
+from geoapp.cql2.tree import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    And,
+    Comparison,
+    CQL2Error,
+    Literal,
+    Node,
+    Property,
+    properties,
+)
 
-__all__ = ["LANGUAGES", "MAX_DEPTH", "MAX_LENGTH", "CQL2Error", "parse", "properties", "to_mask"]
+__all__ = [
+    "LANGUAGES",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "CQL2Error",
+    "both",
+    "equality",
+    "parse",
+    "properties",
+    "to_mask",
+]
+
+
+def equality(name: str, value: str, kind: str) -> Comparison:
+    """``name = value`` for a query parameter, the value read as the queryable's type."""
+    if kind == "number":
+        try:
+            return Comparison(Property(name), "=", Literal(float(value), "number"))
+        except ValueError:
+            raise CQL2Error(None, f"cannot compare number property '{name}' with text") from None
+    return Comparison(Property(name), "=", Literal(value, "text"))  # a date: checked as one
+
+
+def both(nodes: list[Node]) -> And:
+    return And(tuple(nodes))
+
 
 LANGUAGES = ("cql2-text", "cql2-json")
 MAX_NESTING = 2 * MAX_DEPTH  # parentheses and operators inside one another, in text

@@ -110,6 +110,13 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         doc = queryables_doc(layer, audience, str(get_locale()), url)
         return Response(_dumps(doc), mimetype="application/schema+json")
 
+    @bp.get("/collections/<collection_id>/sortables")
+    def collection_sortables(collection_id: str):
+        layer = services().layer(collection_id, audience)
+        url = f"{base()}/collections/{layer.id}/sortables"
+        doc = queryables_doc(layer, audience, str(get_locale()), url, geometry=False)
+        return Response(_dumps(doc), mimetype="application/schema+json")
+
     @bp.get("/collections/<collection_id>/items")
     def items(collection_id: str):
         layer = services().layer(collection_id, audience)
@@ -182,13 +189,56 @@ def _items_query(layer: LayerDef, audience: str) -> Query:
     args = MultiDict(request.args)
     for name in OGC_PARAMS:
         args.poplist(name)
+    equal = _queryable_parameters(layer, audience, args)
     areas = svc.areas()
     flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
     if errors:
         raise errors[0]
     query = flt.query_for(layer)
     ranges = dict(query.ranges) | _datetime_range(layer, request.args.get("datetime"))
-    return replace(query, ranges=ranges, where=_cql_filter(layer, audience))
+    where = _cql_filter(layer, audience)
+    if equal is not None:
+        where = equal if where is None else _both(where, equal)
+    return replace(query, ranges=ranges, where=where)
+
+
+def _queryable_parameters(layer: LayerDef, audience: str, args: MultiDict) -> CqlFilter | None:
+    """``?name=…`` for a queryable the map's filters do not take already: an equality test
+    (Part 3, queryables as query parameters), taken out of ``args``."""
+    known = queryables(layer, audience)
+    taken = {*layer.filters, "county_code", "park_id", "geometry"}
+    tests = []
+    for name in [n for n in args if n in known and n not in taken]:
+        values = args.poplist(name)
+        if len(values) != 1:
+            raise BadRequest(
+                _("Parameter “%(name)s” is given more than once.", name=name), param=name
+            )
+        try:
+            test = cql2.equality(name, values[0], known[name])
+            CqlFilter("parameters", name, test, tuple(known.items())).mask(
+                _probe_frame(layer, known)
+            )
+        except cql2.CQL2Error as error:
+            raise BadRequest(
+                _("“%(value)s” does not fit %(name)s.", value=values[0][:40], name=name),
+                param=name,
+            ) from error
+        tests.append(test)
+    if not tests:
+        return None
+    node = tests[0] if len(tests) == 1 else cql2.both(tests)
+    text = "&".join(f"{t.prop.name}={t.value.value}" for t in tests)
+    return CqlFilter("parameters", text, node, tuple(sorted(known.items())))
+
+
+def _both(first: CqlFilter, second: CqlFilter) -> CqlFilter:
+    return CqlFilter(
+        first.language,
+        f"({first.text}) AND ({second.text})",
+        cql2.both([first.node, second.node]),
+        first.queryables,
+    )
 
 
 def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
