@@ -13,6 +13,8 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
+from pyproj import Transformer
 
 from geoapp import cql2
 from geoapp.cql2.sql import to_sql
@@ -34,8 +36,12 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
     "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
     "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 ]
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_4326 = "http://www.opengis.net/def/crs/EPSG/0/4326"  # latitude first, as EPSG defines it
+EPSG_3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"  # Web Mercator metres
+SUPPORTED_CRS = (CRS84, EPSG_4326, EPSG_3857)  # Part 2: what crs and bbox-crs accept
 QUERYABLE_TYPES = {"text": "string", "enum": "string", "number": "number", "date": "date"}
 
 
@@ -57,6 +63,31 @@ class CqlFilter:
 
     def sql(self, column: Callable[[str], str | None], geometry: str) -> tuple[str, list]:
         return to_sql(self.node, dict(self.queryables), column, geometry)
+
+
+def in_crs(frame: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """Stored longitude/latitude as the client asked: CRS84 as is, EPSG:4326 with latitude
+    first, EPSG:3857 in metres."""
+    if crs == EPSG_3857:  # unlabelled: the GeoJSON writer must not take it back to degrees
+        return frame.to_crs(3857).set_crs(None, allow_override=True)
+    if crs == EPSG_4326:
+        swapped = shapely.transform(frame.geometry.values, lambda xy: xy[:, ::-1])
+        return frame.set_geometry(gpd.GeoSeries(swapped, index=frame.index))
+    return frame
+
+
+def bbox_in_crs84(bbox: list[float], crs: str) -> list[float]:
+    """A bbox given in ``crs`` (corners in its axis order) as CRS84 longitude/latitude."""
+    if crs == EPSG_4326:
+        return [bbox[1], bbox[0], bbox[3], bbox[2]]
+    if crs == EPSG_3857:
+        west, south = _FROM_3857.transform(bbox[0], bbox[1])
+        east, north = _FROM_3857.transform(bbox[2], bbox[3])
+        return [west, south, east, north]
+    return bbox
+
+
+_FROM_3857 = Transformer.from_crs(3857, 4326, always_xy=True)
 
 
 def queryables(layer: LayerDef, audience: str) -> dict[str, str]:
@@ -103,7 +134,8 @@ def collection_doc(layer: LayerDef, extent: Extent, locale: str, base: str) -> d
         "id": layer.id,
         "title": layer.title(locale),
         "itemType": "feature",
-        "crs": [CRS84],
+        "crs": list(SUPPORTED_CRS),
+        "storageCrs": CRS84,
         "links": [
             {"rel": "self", "type": "application/json", "href": url},
             {"rel": "items", "type": "application/geo+json", "href": f"{url}/items"},

@@ -148,8 +148,14 @@ def _popup_field(field_def: FieldDef, locale: str) -> dict[str, Any]:
     }
 
 
-def features_json(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -> str:
-    """The GeoJSON array of features (just ``fields``; id = feature id), as JSON text.
+def features_json(
+    frame: gpd.GeoDataFrame,
+    fields: Iterable[str],
+    gcj02: bool,
+    decimals: int | None = COORD_DECIMALS,
+) -> str:
+    """The GeoJSON array of features (just ``fields``; id = feature id), as JSON text, the
+    coordinates rounded to ``decimals`` (None: as stored, for the APIs).
 
     Built from pandas' and shapely's C writers, one JSON text per row and per geometry, then
     joined: no per-value Python and no parse/serialise round trip for big pages.
@@ -171,7 +177,8 @@ def features_json(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -
     geoms = frame.geometry.values
     if gcj02:
         geoms = geometries_wgs84_to_gcj02(geoms)
-    geoms = shapely.transform(geoms, lambda xy: np.round(xy, COORD_DECIMALS))
+    if decimals is not None:
+        geoms = shapely.transform(geoms, lambda xy: np.round(xy, decimals))
     shapes = shapely.to_geojson(geoms)
     ids = [json.dumps(_plain(fid)) for fid in frame.index]
     return (
@@ -184,11 +191,16 @@ def features_json(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -
     )
 
 
-def clean_for_map(frame: gpd.GeoDataFrame, fields: Iterable[str], gcj02: bool) -> dict:
+def clean_for_map(
+    frame: gpd.GeoDataFrame,
+    fields: Iterable[str],
+    gcj02: bool,
+    decimals: int | None = COORD_DECIMALS,
+) -> dict:
     """A GeoJSON FeatureCollection of just ``fields``, in 4326 (or GCJ-02 for AMap tiles)."""
     return {
         "type": "FeatureCollection",
-        "features": json.loads(features_json(frame, fields, gcj02)),
+        "features": json.loads(features_json(frame, fields, gcj02, decimals)),
     }
 
 

@@ -302,3 +302,36 @@ def test_sortables_list_what_sortby_takes(client):
     assert {"name", "total_investment", "planned_start"} <= names and "geometry" not in names
     for name in ("total_investment", "planned_start"):
         assert client.get(f"/ogc/collections/projects/items?sortby=-{name}").status_code == 200
+
+
+def test_crs_and_bbox_crs_as_part_2_declares(client):
+    """CRS84 (default), EPSG:4326 (latitude first) and EPSG:3857 out; bbox in any of them;
+    anything else a 400; Content-Crs names what was served."""
+    from pyproj import Transformer
+
+    from geoapp.ogc import CRS84, EPSG_3857, EPSG_4326
+
+    url = "/ogc/collections/projects/items/{}?crs={}"
+    plain = client.get("/ogc/collections/projects/items?project_id=A1").get_json()["features"][0]
+    fid = plain["id"]
+    lon, lat = plain["geometry"]["coordinates"]
+    assert (lon, lat) == (106.805, 34.855)  # as stored, not rounded
+    for crs, expected in [
+        (CRS84, [lon, lat]),
+        (EPSG_4326, [lat, lon]),
+        (EPSG_3857, list(Transformer.from_crs(4326, 3857, always_xy=True).transform(lon, lat))),
+    ]:
+        response = client.get(url.format(fid, crs))
+        assert response.headers["Content-Crs"] == f"<{crs}>"
+        assert response.get_json()["geometry"]["coordinates"] == pytest.approx(expected)
+    for crs, bbox in [
+        (EPSG_4326, "34.85,106.8,34.86,106.81"),
+        (EPSG_3857, "11889000,4141000,11891000,4143000"),
+    ]:
+        found = client.get(f"/ogc/collections/projects/items?bbox={bbox}&bbox-crs={crs}")
+        assert [f["properties"]["project_id"] for f in found.get_json()["features"]] == ["A1"]
+    for param in ("crs", "bbox-crs"):
+        bad = client.get(f"/ogc/collections/projects/items?bbox=1,2,3,4&{param}=EPSG:9999")
+        assert bad.status_code == 400 and bad.get_json()["parameter"] == param
+    collection = client.get("/ogc/collections/projects").get_json()
+    assert collection["crs"] == [CRS84, EPSG_4326, EPSG_3857]

@@ -50,7 +50,7 @@ def features(layer_id: str):
     extra = {"numberMatched": extent.count, "numberReturned": len(page)}
     if layer.summary:
         extra["sums"] = dict(extent.sums)
-    features = features_json(page, fields, gcj02=False)
+    features = features_json(page, fields, gcj02=False, decimals=None)
     body = '{"type":"FeatureCollection","features":' + features + ","
     body += json.dumps(extra, ensure_ascii=False)[1:]
     return Response(body, mimetype="application/geo+json")
@@ -73,7 +73,7 @@ def feature(layer_id: str, fid: str):
         raise NotFound(
             _("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id), param="id"
         )
-    return jsonify(clean_for_map(found, fields, gcj02=False)["features"][0])
+    return jsonify(clean_for_map(found, fields, gcj02=False, decimals=None)["features"][0])
 
 
 @bp.get("/layers/<layer_id>/points.bin")

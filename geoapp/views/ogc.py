@@ -27,8 +27,11 @@ from geoapp.layers import LayerDef
 from geoapp.ogc import (
     CONFORMANCE,
     CRS84,
+    SUPPORTED_CRS,
     CqlFilter,
+    bbox_in_crs84,
     collection_doc,
+    in_crs,
     landing_doc,
     openapi_doc,
     queryables,
@@ -50,6 +53,7 @@ OGC_PARAMS = (
     "sortby",
     "f",
     "crs",
+    "bbox-crs",
 )
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
 GEOJSON = "application/geo+json"
@@ -139,9 +143,10 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
                 _("Feature %(id)s not found in “%(layer)s”.", id=feature_id, layer=layer.id),
                 param="featureId",
             )
-        feature = _features(found, fields)[0]
+        crs = _crs("crs")
+        feature = _features(in_crs(found, crs), fields)[0]
         feature["links"] = [{"rel": "collection", "href": f"{base()}/collections/{layer.id}"}]
-        return _respond(feature, "item", GEOJSON)
+        return _with_crs(_respond(feature, "item", GEOJSON), crs)
 
     return bp
 
@@ -149,6 +154,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
 def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
     svc = services()
     args = request.args
+    crs = _crs("crs")
     fields = _selected_properties(layer, audience, args.get("properties"))
     query = replace(_items_query(layer, audience), columns=tuple(fields))
     limit = whole_number("limit", args.get("limit", str(DEFAULT_LIMIT)), 1, MAX_LIMIT)
@@ -174,13 +180,29 @@ def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
         rows = store.read(layer.table, replace(query, offset=offset, limit=limit))
     body = {
         "type": "FeatureCollection",
-        "features": _features(rows, fields),
+        "features": _features(in_crs(rows, crs), fields),
         "numberMatched": matched,
         "numberReturned": len(rows),
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": _page_links(collection_url, args, offset, limit, matched),
     }
-    return _respond(body, "items", GEOJSON)
+    return _with_crs(_respond(body, "items", GEOJSON), crs)
+
+
+def _crs(param: str) -> str:
+    """The CRS a client names in ``param`` (CRS84 when none); 400 for one we do not serve."""
+    chosen = request.args.get(param, CRS84)
+    if chosen not in SUPPORTED_CRS:
+        raise BadRequest(
+            _("%(param)s must be one of %(crs)s.", param=param, crs=", ".join(SUPPORTED_CRS)),
+            param=param,
+        )
+    return chosen
+
+
+def _with_crs(response: Response, crs: str) -> Response:
+    response.headers["Content-Crs"] = f"<{crs}>"
+    return response
 
 
 def _items_query(layer: LayerDef, audience: str) -> Query:
@@ -190,6 +212,10 @@ def _items_query(layer: LayerDef, audience: str) -> Query:
     for name in OGC_PARAMS:
         args.poplist(name)
     equal = _queryable_parameters(layer, audience, args)
+    if "bbox" in args and "bbox-crs" in request.args:
+        args["bbox"] = ",".join(
+            str(v) for v in bbox_in_crs84(_numbers(args["bbox"]), _crs("bbox-crs"))
+        )
     areas = svc.areas()
     flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
     if errors:
@@ -230,6 +256,16 @@ def _queryable_parameters(layer: LayerDef, audience: str, args: MultiDict) -> Cq
     node = tests[0] if len(tests) == 1 else cql2.both(tests)
     text = "&".join(f"{t.prop.name}={t.value.value}" for t in tests)
     return CqlFilter("parameters", text, node, tuple(sorted(known.items())))
+
+
+def _numbers(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",")]
+    except ValueError:
+        values = []
+    if len(values) != 4:
+        raise BadRequest(_("bbox must be four numbers: minx,miny,maxx,maxy."), param="bbox")
+    return values
 
 
 def _both(first: CqlFilter, second: CqlFilter) -> CqlFilter:
@@ -364,7 +400,7 @@ def _page_links(url: str, args: MultiDict, offset: int, limit: int, matched: int
 
 
 def _features(frame, fields: list[str]) -> list[dict]:
-    features = clean_for_map(frame, fields, gcj02=False)["features"]
+    features = clean_for_map(frame, fields, gcj02=False, decimals=None)["features"]
     for feature, fid in zip(features, frame.index, strict=True):
         feature["id"] = int(fid)
     return features
