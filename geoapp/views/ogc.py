@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import geopandas as gpd
 import pandas as pd
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -200,7 +200,8 @@ def _crs(param: str) -> str:
     return chosen
 
 
-def _with_crs(response: Response, crs: str) -> Response:
+def _with_crs(answer: Response | str, crs: str) -> Response:
+    response = make_response(answer)
     response.headers["Content-Crs"] = f"<{crs}>"
     return response
 
