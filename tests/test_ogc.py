@@ -335,3 +335,33 @@ def test_crs_and_bbox_crs_as_part_2_declares(client):
         assert bad.status_code == 400 and bad.get_json()["parameter"] == param
     collection = client.get("/ogc/collections/projects").get_json()
     assert collection["crs"] == [CRS84, EPSG_4326, EPSG_3857]
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/conformance", "/collections", "/collections/projects", "/api",
+     "/collections/projects/queryables", "/collections/projects/items/1"],
+)  # fmt: skip
+def test_one_rule_for_unknown_parameters(client, path):
+    response = client.get(f"/ogc{path}?colour=red")
+    assert response.status_code == 400 and response.get_json()["parameter"] == "colour"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api", "/collections/projects/queryables", "/collections/projects/sortables"]
+)
+def test_html_for_every_resource(client, path):
+    response = client.get(f"/ogc{path}?f=html")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    assert "<table" in response.get_data(as_text=True)
+
+
+def test_items_and_an_item_link_to_themselves_and_their_html(client):
+    items = client.get("/ogc/collections/projects/items?limit=1").get_json()
+    rels = {link["rel"]: link for link in items["links"]}
+    assert rels["alternate"]["type"] == "text/html" and rels["alternate"]["href"].endswith("f=html")
+    fid = items["features"][0]["id"]
+    item = client.get(f"/ogc/collections/projects/items/{fid}").get_json()
+    links = {link["rel"]: link for link in item["links"]}
+    assert links["self"]["href"].endswith(f"/items/{fid}") and links["self"]["type"]
+    assert client.get(links["alternate"]["href"]).mimetype == "text/html"

@@ -66,6 +66,17 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
     def base() -> str:
         return request.host_url.rstrip("/") + request.script_root + prefix
 
+    @bp.before_request
+    def known_parameters_only():
+        """One rule for every resource: a parameter it does not take is a 400 naming it
+        (``/items`` checks its own, which include the map's filters)."""
+        if request.endpoint and request.endpoint.endswith(".items"):
+            return
+        allowed = {"f", "lang"} | ({"crs"} if request.endpoint.endswith(".item") else set())
+        unknown = sorted(set(request.args) - allowed)
+        if unknown:
+            raise BadRequest(_("Unknown parameter “%(name)s”.", name=unknown[0]), param=unknown[0])
+
     @bp.get("")
     @bp.get("/")
     def landing():
@@ -79,6 +90,8 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
     def api():
         layers = services().layers_for(audience)
         doc = openapi_doc(layers, audience, _("Key projects and parks"), base())
+        if _wants_html():
+            return _respond(doc, "api")
         return Response(_dumps(doc), mimetype="application/vnd.oai.openapi+json;version=3.0")
 
     @bp.get("/collections")
@@ -112,6 +125,8 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         layer = services().layer(collection_id, audience)
         url = f"{base()}/collections/{layer.id}/queryables"
         doc = queryables_doc(layer, audience, str(get_locale()), url)
+        if _wants_html():
+            return _respond(doc, "queryables")
         return Response(_dumps(doc), mimetype="application/schema+json")
 
     @bp.get("/collections/<collection_id>/sortables")
@@ -119,6 +134,8 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         layer = services().layer(collection_id, audience)
         url = f"{base()}/collections/{layer.id}/sortables"
         doc = queryables_doc(layer, audience, str(get_locale()), url, geometry=False)
+        if _wants_html():
+            return _respond(doc, "queryables")
         return Response(_dumps(doc), mimetype="application/schema+json")
 
     @bp.get("/collections/<collection_id>/items")
@@ -145,7 +162,16 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
             )
         crs = _crs("crs")
         feature = _features(in_crs(found, crs), fields)[0]
-        feature["links"] = [{"rel": "collection", "href": f"{base()}/collections/{layer.id}"}]
+        self_url = f"{base()}/collections/{layer.id}/items/{feature_id}"
+        feature["links"] = [
+            {"rel": "self", "type": GEOJSON, "href": self_url},
+            {"rel": "alternate", "type": "text/html", "href": f"{self_url}?f=html"},
+            {
+                "rel": "collection",
+                "type": "application/json",
+                "href": f"{base()}/collections/{layer.id}",
+            },
+        ]
         return _with_crs(_respond(feature, "item", GEOJSON), crs)
 
     return bp
@@ -393,6 +419,8 @@ def _page_links(url: str, args: MultiDict, offset: int, limit: int, matched: int
         return {"rel": rel, "type": GEOJSON, "href": href}
 
     links = [link("self", offset)]
+    alternate = link("alternate", offset)
+    links.append(alternate | {"type": "text/html", "href": alternate["href"] + "&f=html"})
     if offset + limit < matched:
         links.append(link("next", offset + limit))
     if offset > 0:
