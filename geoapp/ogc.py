@@ -169,7 +169,10 @@ def landing_doc(title: str, base: str) -> dict:
 
 
 def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) -> dict:
-    """OpenAPI 3.0 for the landing page, collections, items and single features."""
+    """OpenAPI 3.0 of every resource, every parameter the server takes (the map's filters and
+    the queryables included) and the shape of each answer, so that a schema-checking client
+    or fuzzer can check what it gets."""
+    crs = _param("crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)})
     common = [
         _param(
             "bbox",
@@ -178,6 +181,8 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
             style="form",
             explode=False,
         ),
+        _param("bbox-crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)}),
+        crs,
         _param(
             "limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}
         ),
@@ -189,6 +194,10 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         _param("properties", "query", {"type": "string"}),
         _param("sortby", "query", {"type": "string"}),
         _param("f", "query", {"type": "string", "enum": ["json", "html"]}),
+        _param("county", "query", {"type": "string", "pattern": "^[0-9]{2,6}$"}),
+        _param("park", "query", {"type": "string"}),
+        _param("within", "query", {"type": "string", "description": "a WKT polygon"}),
+        _param("near", "query", {"type": "string", "description": "lon,lat,km"}),
     ]
     paths: dict[str, Any] = {
         "/": _get("Landing page"),
@@ -197,25 +206,88 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         "/api": _get("This OpenAPI document"),
     }
     for layer in layers:
-        fields = [
-            _param(name, "query", {"type": "string"})
-            for name in layer.filters
-            if name in layer.visible_fields(audience)
-        ]
         prefix = f"/collections/{layer.id}"
         paths[prefix] = _get(f"Collection {layer.id}")
         paths[f"{prefix}/queryables"] = _get(f"Queryables of {layer.id}")
-        paths[f"{prefix}/items"] = _get(f"Features of {layer.id}", common + fields)
-        paths[f"{prefix}/items/{{featureId}}"] = _get(
+        paths[f"{prefix}/sortables"] = _get(f"Sortables of {layer.id}")
+        items = _get(f"Features of {layer.id}", common + _layer_params(layer, audience))
+        items["get"]["responses"]["200"] = _json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
+        paths[f"{prefix}/items"] = items
+        item = _get(
             f"One feature of {layer.id}",
-            [_param("featureId", "path", {"type": "integer"}, required=True)],
+            [_param("featureId", "path", {"type": "integer"}, required=True), crs],
         )
+        item["get"]["responses"]["200"] = _json_body(FEATURE, GEOJSON_TYPE)
+        paths[f"{prefix}/items/{{featureId}}"] = item
     return {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0"},
         "servers": [{"url": base}],
         "paths": paths,
     }
+
+
+GEOJSON_TYPE = "application/geo+json"
+FEATURE = {
+    "type": "object",
+    "required": ["type", "id", "geometry", "properties"],
+    "properties": {
+        "type": {"type": "string", "enum": ["Feature"]},
+        "id": {"type": "integer"},
+        "geometry": {"type": "object", "nullable": True},
+        "properties": {"type": "object"},
+        "links": {"type": "array", "items": {"type": "object"}},
+    },
+}
+FEATURE_COLLECTION = {
+    "type": "object",
+    "required": ["type", "features", "numberMatched", "numberReturned"],
+    "properties": {
+        "type": {"type": "string", "enum": ["FeatureCollection"]},
+        "features": {"type": "array", "items": FEATURE},
+        "numberMatched": {"type": "integer", "minimum": 0},
+        "numberReturned": {"type": "integer", "minimum": 0},
+        "timeStamp": {"type": "string"},
+        "links": {"type": "array", "items": {"type": "object"}},
+    },
+}
+EXCEPTION = {
+    "type": "object",
+    "required": ["code", "description"],
+    "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
+}
+
+
+def _layer_params(layer: LayerDef, audience: str) -> list[dict]:
+    """The layer's own parameters: its filters (enum values listed), the ranges as
+    ``<field>_min``/``<field>_max``, text search and the other queryables as equality tests."""
+    visible = layer.visible_fields(audience)
+    params, named = [], set()
+    for name in (n for n in layer.filters if n in visible):
+        spec = layer.fields[name]
+        schema: dict[str, Any] = {"type": "string"}
+        if spec.type == "enum":
+            schema["enum"] = [v.key for v in spec.values]
+        params.append(_param(name, "query", schema))
+        named.add(name)
+    for name in (n for n in layer.ranges if n in visible):
+        kind = {"type": "number"} if layer.fields[name].type == "number" else _DATE
+        params += [_param(f"{name}_min", "query", kind), _param(f"{name}_max", "query", kind)]
+        named.add(name)
+    if layer.search:
+        params.append(_param("q", "query", {"type": "string", "maxLength": 100}))
+    for name, kind in queryables(layer, audience).items():
+        if name not in named and name not in ("geometry", "county_code", "park_id"):
+            schema = {"number": {"type": "number"}, "date": _DATE}.get(kind, {"type": "string"})
+            params.append(_param(name, "query", schema))
+    return params
+
+
+_DATE = {"type": "string", "format": "date"}
+
+
+def _json_body(schema: dict, mimetype: str) -> dict:
+    return {"description": "OK", "content": {mimetype: {"schema": schema}}}
 
 
 def _param(name: str, where: str, schema: dict, required: bool = False, **extra) -> dict:
@@ -229,8 +301,8 @@ def _get(summary: str, parameters: list[dict] | None = None) -> dict:
             "parameters": parameters or [],
             "responses": {
                 "200": {"description": "OK"},
-                "400": {"description": "Bad request"},
-                "404": {"description": "Not found"},
+                "400": _json_body(EXCEPTION, "application/json") | {"description": "Bad request"},
+                "404": _json_body(EXCEPTION, "application/json") | {"description": "Not found"},
             },
         }
     }
