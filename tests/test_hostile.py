@@ -112,3 +112,21 @@ def test_a_workbook_that_inflates_to_gigabytes_is_refused_before_it_is_read(clie
     assert "ZIP 炸弹" in response.get_data(as_text=True) or "超过" in response.get_data(
         as_text=True
     )
+
+
+def test_a_report_of_thousands_of_problems_is_paged(client):
+    """A sheet of 1,000 bad rows: the page shows 200 problems at a time, the rest behind
+    'next'; the XLSX report still has them all."""
+    rows = "".join(f"X{i},项目{i},陇县,106.85,34.9,不是日期\n" for i in range(1000))
+    sheet = ("项目代码,项目名称,建设地点,经度,纬度,计划开工时间\n" + rows).encode()
+    response = client.post(
+        "/import",
+        data={"kind": "projects", "file": (io.BytesIO(sheet), "坏.csv")},
+        content_type="multipart/form-data",
+    )
+    page = response.get_data(as_text=True)
+    assert page.count("不是有效的日期") == 200 and "第 1 / 5 页" in page
+    token = page.split("/import/")[1][:24]
+    last = client.get(f"/import/{token}?page=5").get_data(as_text=True)
+    assert last.count("不是有效的日期") == 200 and "第 5 / 5 页" in last
+    assert client.get(f"/import/{token}?page=²").status_code == 400

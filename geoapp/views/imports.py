@@ -33,7 +33,7 @@ from geoapp.imports.service import (
     prepare_projects,
 )
 from geoapp.imports.sheets import load_header_map
-from geoapp.query import admin_prefix
+from geoapp.query import admin_prefix, whole_number
 from geoapp.services import services
 from geoapp.stores import ChangeRefused
 
@@ -276,9 +276,22 @@ def _field_choices(prepared: Prepared) -> dict[str, str]:
     return names
 
 
+PROBLEMS_PER_PAGE = 200  # the report page stays small; the XLSX download has them all
+
+
 def _page(**values):
-    """The import page with what every state of it needs."""
+    """The import page with what every state of it needs (one page of the problems)."""
     svc = services()
+    prepared = values.get("prepared")
+    page = whole_number("page", request.args.get("page", "1"), 1, 10**6)
+    problems = prepared.problems if prepared is not None else []
+    pages = max(1, -(-len(problems) // PROBLEMS_PER_PAGE))
+    start = (min(page, pages) - 1) * PROBLEMS_PER_PAGE
+    values |= {
+        "problems": problems[start : start + PROBLEMS_PER_PAGE],
+        "problem_page": min(page, pages),
+        "problem_pages": pages,
+    }
     return render_template(
         "import.html",
         locale=str(get_locale()),
