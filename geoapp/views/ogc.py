@@ -122,18 +122,17 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
 
     @bp.get("/collections/<collection_id>/queryables")
     def collection_queryables(collection_id: str):
-        layer = services().layer(collection_id, audience)
-        url = f"{base()}/collections/{layer.id}/queryables"
-        doc = queryables_doc(layer, audience, str(get_locale()), url)
-        if _wants_html():
-            return _respond(doc, "queryables")
-        return Response(_dumps(doc), mimetype="application/schema+json")
+        return _schema(collection_id, "queryables")
 
     @bp.get("/collections/<collection_id>/sortables")
     def collection_sortables(collection_id: str):
+        return _schema(collection_id, "sortables")
+
+    def _schema(collection_id: str, kind: str):
+        """Queryables (Part 3) or sortables (Part 5: every visible field, no geometry)."""
         layer = services().layer(collection_id, audience)
-        url = f"{base()}/collections/{layer.id}/sortables"
-        doc = queryables_doc(layer, audience, str(get_locale()), url, geometry=False)
+        url = f"{base()}/collections/{layer.id}/{kind}"
+        doc = queryables_doc(layer, audience, str(get_locale()), url, kind == "queryables")
         if _wants_html():
             return _respond(doc, "queryables")
         return Response(_dumps(doc), mimetype="application/schema+json")
