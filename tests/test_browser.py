@@ -831,3 +831,36 @@ def test_a_column_mapped_by_hand_is_applied_through_gunicorn(context, tmp_path):
     layers = load_layers(PROJECT_ROOT / "layers")
     prepared = prepare_projects(open_store(path), layers, sheet)
     assert prepared.unanswered == [] and prepared.frame.iloc[0]["total_investment"] == 900.0
+
+
+AXE = PROJECT_ROOT / "node_modules" / "axe-core" / "axe.min.js"
+JS_AXE = """() => axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa"]}})
+    .then((r) => r.violations.map((v) => v.id + ": " + v.nodes.map((n) => n.target).join(" ")))"""
+SCREENS = {"desktop": (1280, 720), "office": (1366, 768), "phone": (390, 844)}
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path):
+    """axe-core (WCAG 2 A and AA) on the map, the import form, an import report with its
+    column mapping, and the OGC HTML pages, at office and phone sizes."""
+    from tests.office_sheets import county_xlsx
+
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        tab = watch(context.new_page(), base_url)
+        for path in ["/", "/import", "/ogc/collections/projects/items?f=html",
+                     "/ogc/collections/projects/queryables?f=html", "/ogc/api?f=html"]:  # fmt: skip
+            tab.page.goto(base_url + path)
+            tab.page.add_script_tag(path=str(AXE))
+            assert tab.page.evaluate(JS_AXE) == [], (path, screen)
+        tab.page.goto(base_url + "/import")
+        tab.page.set_input_files("input[type=file]", str(county_xlsx(tmp_path / "陇县.xlsx")))
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="检查文件").click()
+        assert tab.page.locator("form.mapping").is_visible()
+        tab.page.add_script_tag(path=str(AXE))
+        assert tab.page.evaluate(JS_AXE) == [], ("import report", screen)
+        assert tab.external == [] and tab.errors == []
+    finally:
+        context.close()
