@@ -264,3 +264,17 @@ def test_a_point_just_inside_a_county_border_gets_that_county(demo_gpkg, tmp_pat
     prepared = prepare_projects(open_store(demo_gpkg), LAYERS, write_csv(tmp_path / "e.csv", rows))
     assert prepared.errors == [] and not [w for w in prepared.warnings if "边界" in w.reason]
     assert list(prepared.frame["county_code"]) == [code]
+
+
+def test_gauss_krueger_without_zone_takes_it_from_the_county_name(where, tmp_path):
+    """X/Y without the zone number in the easting: the zone comes from the row's county,
+    here given only by its name."""
+    from pyproj import Transformer
+
+    east, north = Transformer.from_crs(4326, 4542, always_xy=True).transform(100.12, 39.12)
+    rows = [["项目代码", "项目名称", "县市区", "X坐标", "Y坐标"],
+            ["G1", "无带号项目", "临泽", f"{north:.3f}", f"{east:.3f}"]]  # fmt: skip
+    prepared = prepare_projects(open_store(where), LAYERS, write_csv(tmp_path / "gk.csv", rows))
+    point = prepared.frame.set_index("project_id").loc["G1"].geometry
+    assert abs(point.x - 100.12) < 1e-5 and abs(point.y - 39.12) < 1e-5
+    assert prepared.errors == []

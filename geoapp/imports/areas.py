@@ -58,12 +58,12 @@ class Areas:
 
     def county(self, text: str) -> str:
         """The county code a name (or a code) stands for; ValueError listing the choices."""
-        return _pick(text, self.counties, "county", _county_core)
+        return _pick(text, self.counties, _county_core)
 
     def park(self, text: str, county: str | None) -> str:
         """The park id a name (or an id) stands for, among the county's parks when it is known."""
         parks = [p for p in self.parks if county is None or p.county in (None, county)]
-        return _pick(text, parks or self.parks, "park", lambda name: name)
+        return _pick(text, parks or self.parks, lambda name: name)
 
     def located(self, points: np.ndarray) -> tuple[list[str | None], list[float]]:
         """Per point: the county it lies in (or the nearest within the tolerance, with its
@@ -88,10 +88,10 @@ class Areas:
         return codes, distances
 
 
-def _pick(text: str, rows: list[Named], kind: str, core) -> str:
+def _pick(text: str, rows: list[Named], core) -> str:
     wanted = "".join(str(text).split())
-    if not wanted:
-        raise ValueError(kind)
+    if not wanted:  # a cell of spaces: no name at all
+        raise UnknownName([r.name for r in rows])
     for test in (
         lambda r: wanted in (r.code, r.name),
         lambda r: core(wanted) == core(r.name),

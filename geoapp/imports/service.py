@@ -134,8 +134,8 @@ def prepare_projects(
         raise FileRefused(Problem(table.sheet, None, None, reason))
     say = _Sayer(table.sheet, locale, problems)
     _shift_rows(parsed.rows, coords)
-    _from_gauss_kruger(parsed.rows, _counties(store, layers), problems, table.sheet, locale)
-    parsed.rows = _named_places(parsed.rows, areas, parsed.headers, say)
+    parsed.rows = _named_places(parsed.rows, areas, parsed.headers, say)  # GK zones need them
+    _from_gauss_kruger(parsed.rows, areas.shapes, problems, table.sheet, locale)
     names = store.read(layer.table, Query(columns=(layer.id_field, "name", "county_code")))
     parsed.rows = coded(parsed.rows, names, areas, say.row)
     _on_their_parcels(parsed.rows, store, layers)
