@@ -98,6 +98,12 @@ def queryables(layer: LayerDef, audience: str) -> dict[str, str]:
     return types | {"geometry": "geometry"}
 
 
+def temporal_property(layer: LayerDef) -> str | None:
+    """The date field that ``datetime`` filters: the first date among the layer's ranges
+    (``planned_start`` for projects), or None for a layer without time."""
+    return next((n for n in layer.ranges if layer.fields[n].type == "date"), None)
+
+
 def queryables_doc(
     layer: LayerDef, audience: str, locale: str, url: str, geometry: bool = True
 ) -> dict:
@@ -118,6 +124,8 @@ def queryables_doc(
             entry["title"] = layer.fields[name].label(locale)
             if layer.fields[name].type == "enum":
                 entry["enum"] = [v.key for v in layer.fields[name].values]
+        if name == temporal_property(layer):
+            entry["x-ogc-role"] = "primary-instant"  # Part 5: what `datetime` filters
         properties[name] = entry
     return {
         "$schema": "https://json-schema.org/draft/2019-09/schema",
@@ -180,6 +188,7 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
             {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
             style="form",
             explode=False,
+            **BLANK,
         ),
         _param("bbox-crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)}),
         crs,
@@ -191,13 +200,13 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         _param("filter", "query", {"type": "string"}),
         _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
         _param("filter-crs", "query", {"type": "string", "enum": [CRS84]}),
-        _param("properties", "query", {"type": "string"}),
-        _param("sortby", "query", {"type": "string"}),
-        _param("f", "query", {"type": "string", "enum": ["json", "html"]}),
-        _param("county", "query", {"type": "string", "pattern": "^[0-9]{2,6}$"}),
-        _param("park", "query", {"type": "string"}),
-        _param("within", "query", {"type": "string", "description": "a WKT polygon"}),
-        _param("near", "query", {"type": "string", "description": "lon,lat,km"}),
+        _param("properties", "query", {"type": "string"}, **BLANK),
+        _param("sortby", "query", {"type": "string"}, **BLANK),
+        _param("f", "query", {"type": "string", "enum": ["json", "html"]}, **BLANK),
+        _param("county", "query", {"type": "string", "pattern": "^[0-9]{2,6}$"}, **BLANK),
+        _param("park", "query", {"type": "string"}, **BLANK),
+        _param("within", "query", {"type": "string", "description": "a WKT polygon"}, **BLANK),
+        _param("near", "query", {"type": "string", "description": "lon,lat,km"}, **BLANK),
     ]
     paths: dict[str, Any] = {
         "/": _get("Landing page"),
@@ -212,6 +221,7 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         paths[f"{prefix}/sortables"] = _get(f"Sortables of {layer.id}")
         items = _get(f"Features of {layer.id}", common + _layer_params(layer, audience))
         items["get"]["responses"]["200"] = _json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
+        items["get"]["responses"]["200"]["content"]["text/html"] = {"schema": {"type": "string"}}
         paths[f"{prefix}/items"] = items
         item = _get(
             f"One feature of {layer.id}",
@@ -268,11 +278,11 @@ def _layer_params(layer: LayerDef, audience: str) -> list[dict]:
         schema: dict[str, Any] = {"type": "string"}
         if spec.type == "enum":
             schema["enum"] = [v.key for v in spec.values]
-        params.append(_param(name, "query", schema))
+        params.append(_param(name, "query", schema, **BLANK))
         named.add(name)
     for name in (n for n in layer.ranges if n in visible):
         kind = {"type": "number"} if layer.fields[name].type == "number" else _DATE
-        params += [_param(f"{name}_min", "query", kind), _param(f"{name}_max", "query", kind)]
+        params += [_param(f"{name}_{end}", "query", kind, **BLANK) for end in ("min", "max")]
         named.add(name)
     if layer.search:
         params.append(_param("q", "query", {"type": "string", "maxLength": 100}))
@@ -284,6 +294,8 @@ def _layer_params(layer: LayerDef, audience: str) -> list[dict]:
 
 
 _DATE = {"type": "string", "format": "date"}
+# The map's filters, shared with the map's form: a blank value is a filter not set.
+BLANK = {"allowEmptyValue": True}
 
 
 def _json_body(schema: dict, mimetype: str) -> dict:
@@ -303,6 +315,8 @@ def _get(summary: str, parameters: list[dict] | None = None) -> dict:
                 "200": {"description": "OK"},
                 "400": _json_body(EXCEPTION, "application/json") | {"description": "Bad request"},
                 "404": _json_body(EXCEPTION, "application/json") | {"description": "Not found"},
+                "405": _json_body(EXCEPTION, "application/json")
+                | {"description": "Method not allowed"},
             },
         }
     }
