@@ -15,9 +15,13 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 
 # Arrays of 128 KB and more are mapped, not taken from the heap, so the copies that edits
 # make of big columns go back to the system when dropped (bench/README.md, write path).
+# --timeout restarts a worker whose main loop hangs; a slow request is stopped by the app's
+# own budget (GEOAPP_REQUEST_SECONDS). Request lines up to 8 KB (gunicorn's most); larger
+# filters and drawn areas go by POST.
 run: setup data
 	GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
-		--worker-class gthread --preload --bind $(HOST):$(PORT) --access-logfile - \
+		--worker-class gthread --preload --timeout 60 --graceful-timeout 20 \
+		--limit-request-line 8190 --bind $(HOST):$(PORT) --access-logfile - \
 		'geoapp:create_app()'
 
 test: setup browser gdal postgis

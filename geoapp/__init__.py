@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from geoapp.budget import register_budget
 from geoapp.config import PROJECT_ROOT, Config
 from geoapp.errors import ConfigError
 from geoapp.formatting import register_filters
@@ -52,13 +53,15 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         services.warm_up()
     init_i18n(app)
     register_handlers(app)
+    register_budget(app, config.request_seconds)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
-    from geoapp.views import OFFICIAL_AUDIENCE, api, export, imports, map, ogc, tiles
+    from geoapp.views import OFFICIAL_AUDIENCE, api, basemap, export, imports, map, ogc, tiles
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(tiles.bp)
+    basemap.init_app(app, config)  # /basemap/…: tiles of GEOAPP_BASEMAP_FILE
     app.register_blueprint(export.bp)
     app.register_blueprint(imports.bp)
     app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))

@@ -17,7 +17,7 @@ from geoapp.errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-BASEMAPS = ("none", "osm", "tianditu", "amap", "custom")
+BASEMAPS = ("none", "osm", "tianditu", "amap", "custom", "file")
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
         "GEOAPP_LAYERS_DIR", str(PROJECT_ROOT / "layers"), "folder of layer declarations (*.toml)"
     ),
     Setting("GEOAPP_LOCALE", "zh", "default UI language: zh or en"),
-    Setting("GEOAPP_BASEMAP", "none", "basemap: none, osm, tianditu, amap or custom"),
+    Setting("GEOAPP_BASEMAP", "none", "basemap: none, osm, tianditu, amap, custom or file"),
+    Setting(
+        "GEOAPP_BASEMAP_FILE",
+        "",
+        "MBTiles file of raster tiles the app serves itself when GEOAPP_BASEMAP=file",
+    ),
     Setting(
         "GEOAPP_TILE_URL", "", "tile URL template when GEOAPP_BASEMAP=custom (intranet server)"
     ),
@@ -60,6 +65,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
     Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
+    Setting(
+        "GEOAPP_UPLOADS",
+        "",
+        "folder where uploads wait to be applied, shared by every app process (default: one "
+        "per data file in the system's temporary folder)",
+    ),
+    Setting(
+        "GEOAPP_UPLOADS_MB",
+        "2000",
+        "space the waiting uploads and their reports may take (MB); beyond it the oldest go",
+    ),
+    Setting(
+        "GEOAPP_IMPORT_MAX_ROWS",
+        "200000",
+        "most rows (sheet rows, text lines or features) a file sent to the import page may have",
+    ),
+    Setting(
+        "GEOAPP_REQUEST_SECONDS",
+        "20",
+        "time budget of one request's costly steps (filters, sorting, tiles); past it, a 503",
+    ),
     Setting(
         "GEOAPP_WARM_UP",
         "0",
@@ -86,6 +112,7 @@ class Config:
     layers_dir: Path
     locale: str
     basemap: str
+    basemap_file: str
     tile_url: str
     tianditu_key: str
     secret_key: str
@@ -93,6 +120,10 @@ class Config:
     max_upload_mb: int
     upload_hours: int
     warm_up: bool
+    uploads: str
+    uploads_mb: int
+    import_max_rows: int
+    request_seconds: int
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -109,6 +140,13 @@ class Config:
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
         values["upload_hours"] = _whole_number("GEOAPP_UPLOAD_HOURS", values["upload_hours"])
+        values["uploads_mb"] = _whole_number("GEOAPP_UPLOADS_MB", values["uploads_mb"])
+        values["import_max_rows"] = _whole_number(
+            "GEOAPP_IMPORT_MAX_ROWS", values["import_max_rows"]
+        )
+        values["request_seconds"] = _whole_number(
+            "GEOAPP_REQUEST_SECONDS", values["request_seconds"]
+        )
         config = cls(**values)
         config.validate()
         return config
@@ -126,6 +164,8 @@ class Config:
 
     def validate(self) -> None:
         """Refuse contradictory settings at start-up, naming the variable."""
+        if self.request_seconds < 1:
+            raise ConfigError("GEOAPP_REQUEST_SECONDS must be at least 1")
         if self.locale not in ("zh", "en"):
             raise ConfigError(f"GEOAPP_LOCALE must be zh or en, not {self.locale!r}")
         if self.basemap not in BASEMAPS:
@@ -134,6 +174,7 @@ class Config:
             raise ConfigError("GEOAPP_BASEMAP=tianditu needs GEOAPP_TIANDITU_KEY")
         if self.basemap == "custom" and "{z}" not in self.tile_url:
             raise ConfigError("GEOAPP_BASEMAP=custom needs GEOAPP_TILE_URL with {z}/{x}/{y}")
+        self._check_basemap_file()
         if not self.layers_dir.is_dir():
             raise ConfigError(f"GEOAPP_LAYERS_DIR is not a folder: {self.layers_dir}")
         for name, url in (
@@ -148,6 +189,23 @@ class Config:
             )
         if self.database_read_url and not self.database_url:
             raise ConfigError("GEOAPP_DATABASE_READ_URL needs GEOAPP_DATABASE_URL (the primary)")
+        if self.import_max_rows < 1:
+            raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
+
+    def _check_basemap_file(self) -> None:
+        """GEOAPP_BASEMAP=file needs an MBTiles file of raster tiles, and only it takes one."""
+        from geoapp.mbtiles import MBTiles, MBTilesError
+
+        if self.basemap != "file":
+            if self.basemap_file:
+                raise ConfigError("GEOAPP_BASEMAP_FILE is set: it needs GEOAPP_BASEMAP=file")
+            return
+        if not self.basemap_file:
+            raise ConfigError("GEOAPP_BASEMAP=file needs GEOAPP_BASEMAP_FILE (an MBTiles file)")
+        try:
+            MBTiles(self.basemap_file)
+        except MBTilesError as error:
+            raise ConfigError(f"GEOAPP_BASEMAP_FILE {self.basemap_file}: {error}") from None
 
 
 def _whole_number(name: str, value: str) -> int:

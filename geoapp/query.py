@@ -8,22 +8,26 @@ never spliced into SQL or an expression.
 
 Parameters: ``county``, ``park``; an enum or text field by name (repeat or comma-separate
 values); ``<field>_min`` / ``<field>_max`` for declared ranges; ``q`` (text search);
-``bbox``; ``within`` (a WKT polygon drawn on the map); ``near`` (lon,lat,km).
+``bbox``; ``within`` (a WKT polygon drawn on the map, or the id of one the store keeps:
+``geoapp.drawn``); ``near`` (lon,lat,km). A parameter that takes one value and is given twice
+is refused: which one was meant is not ours to guess.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 
 import shapely
 from flask_babel import gettext as _
-from shapely.geometry import Point, box
+from shapely.geometry import MultiPolygon, Point, box
 from shapely.geometry.base import BaseGeometry
 from werkzeug.datastructures import MultiDict
 
+from geoapp.drawn import is_area_id
 from geoapp.errors import BadRequest
 from geoapp.geo import circle
 from geoapp.layers import FieldDef, LayerDef
@@ -133,10 +137,18 @@ def admin_prefix(code: str) -> str:
     return code
 
 
+DrawnAreas = Callable[[str], BaseGeometry | None]
+
+
 def parse_filter(
-    args: MultiDict, layers: list[LayerDef], counties: set[str], parks: set[str]
+    args: MultiDict,
+    layers: list[LayerDef],
+    counties: set[str],
+    parks: set[str],
+    drawn: DrawnAreas = lambda _key: None,
 ) -> tuple[MapFilter, list[BadRequest]]:
-    """Valid filters and one error per bad parameter (which names the parameter and value)."""
+    """Valid filters and one error per bad parameter (which names the parameter and value);
+    ``drawn`` finds a kept drawn area by its id."""
     errors: list[BadRequest] = []
     choices = {name: lyr.fields[name] for lyr in layers for name in lyr.filters}
     ranged = {name: lyr.fields[name] for lyr in layers for name in lyr.ranges}
@@ -144,9 +156,18 @@ def parse_filter(
     known = {*choices, *AREA_PARAMS, *PASSIVE_PARAMS, *SHAPE_PARAMS}
     known |= {f"{name}_{end}" for name in ranged for end in ("min", "max")}
     known |= {"q"} if searchable else set()
+    single = {*AREA_PARAMS, *SHAPE_PARAMS, "q"} | {
+        f"{n}_{end}" for n in ranged for end in ("min", "max")
+    }
     for name in args:
         if name not in known:
             errors.append(BadRequest(_("Unknown filter “%(name)s”.", name=name), param=name))
+        elif name in single and len(args.getlist(name)) > 1:
+            errors.append(
+                BadRequest(
+                    _("Parameter “%(name)s” is given more than once.", name=name), param=name
+                )
+            )
     values = {}
     for name, field_def in choices.items():
         chosen = _checked_values(name, field_def, _split(args.getlist(name)), errors)
@@ -158,7 +179,7 @@ def parse_filter(
         values=values,
         ranges=_checked_ranges(args, ranged, errors),
         text=_checked_text(args.get("q", "").strip(), errors) if searchable else None,
-        shapes=_checked_shapes(args, errors),
+        shapes=_checked_shapes(args, drawn, errors),
     ), errors
 
 
@@ -277,9 +298,12 @@ def _bound_text(value: Bound) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _checked_shapes(args: MultiDict, errors: list[BadRequest]) -> dict:
+def _checked_shapes(args: MultiDict, drawn: DrawnAreas, errors: list[BadRequest]) -> dict:
+    def within(raw: str) -> BaseGeometry:
+        return _kept_area(raw, drawn) if is_area_id(raw) else parse_within(raw)
+
     shapes = {}
-    for name, parse in (("bbox", parse_bbox), ("within", parse_within), ("near", parse_near)):
+    for name, parse in (("bbox", parse_bbox), ("within", within), ("near", parse_near)):
         raw = args.get(name, "").strip()
         if not raw:
             continue
@@ -288,6 +312,15 @@ def _checked_shapes(args: MultiDict, errors: list[BadRequest]) -> dict:
         except BadRequest as error:
             errors.append(error)
     return shapes
+
+
+def _kept_area(key: str, drawn: DrawnAreas) -> BaseGeometry:
+    geom = drawn(key)
+    if geom is None:
+        raise BadRequest(
+            _("There is no drawn area “%(id)s”; draw it again.", id=key), param="within"
+        )
+    return geom
 
 
 def whole_number(name: str, raw: str, low: int, high: int) -> int:
@@ -306,8 +339,12 @@ def whole_number(name: str, raw: str, low: int, high: int) -> int:
 
 
 def parse_bbox(raw: str) -> BaseGeometry:
-    """``minLon,minLat,maxLon,maxLat`` in degrees."""
-    return box(*bbox_values(raw))
+    """``minLon,minLat,maxLon,maxLat`` in degrees (six numbers: heights ignored). A west edge
+    east of the east edge crosses the antimeridian, as OGC API Features defines it."""
+    west, south, east, north = bbox_values(raw)
+    if west > east:
+        return MultiPolygon([box(west, south, 180, north), box(-180, south, east, north)])
+    return box(west, south, east, north)
 
 
 def bbox_values(raw: str) -> BBox:
@@ -315,10 +352,13 @@ def bbox_values(raw: str) -> BBox:
         values = tuple(float(p) for p in raw.split(","))
     except ValueError:
         values = ()
-    if len(values) != 4 or not all(v == v and abs(v) != float("inf") for v in values):
+    if len(values) == 6:
+        values = (values[0], values[1], values[3], values[4])
+    if len(values) != 4 or not all(math.isfinite(v) for v in values):
         raise BadRequest(_("bbox must be four numbers: minLon,minLat,maxLon,maxLat."), param="bbox")
-    minx, miny, maxx, maxy = values
-    if not (-180 <= minx < maxx <= 180 and -90 <= miny < maxy <= 90):
+    west, south, east, north = values
+    inside = all(-180 <= lon <= 180 for lon in (west, east)) and -90 <= south < north <= 90
+    if not inside or west == east:
         raise BadRequest(_("bbox is outside the world or its corners are swapped."), param="bbox")
     return values
 
@@ -336,6 +376,8 @@ def parse_within(raw: str) -> BaseGeometry:
             _("The drawn area has more than %(n)s vertices.", n=MAX_VERTICES), param="within"
         )
     minx, miny, maxx, maxy = geom.bounds
+    if not all(math.isfinite(v) for v in geom.bounds):
+        raise BadRequest(_("The drawn area has a coordinate that is not a number."), param="within")
     if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
         raise BadRequest(_("The drawn area is outside the world."), param="within")
     if not geom.is_valid:

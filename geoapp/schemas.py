@@ -3,11 +3,13 @@
 A layer's fields give its table's columns and types (number, date, enum with its keys, text)
 and its ``id_field`` the key. The monthly ``progress`` history has no layer of its own: its
 rows are keyed by project code and month, and its stage takes the projects' status values.
-The column choices saved for sheet layouts (``import_mappings``) are records too.
+The column choices saved for sheet layouts (``import_mappings``) and the areas drawn on the
+map (``drawn_areas``) are records too.
 """
 
 from __future__ import annotations
 
+from geoapp.drawn import DRAWN_TABLE, drawn_schema
 from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
 from geoapp.layers import LayerDef
 from geoapp.stores.changes import FieldSpec, TableSchema
@@ -58,4 +60,5 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
         schemas[PROGRESS_TABLE] = progress_schema(projects)
         schemas[MAPPINGS_TABLE] = mappings_schema()
     schemas[OUTLINES_TABLE] = outlines_schema()
+    schemas[DRAWN_TABLE] = drawn_schema()
     return schemas

@@ -12,12 +12,19 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from flask_babel import gettext as _
+from shapely.geometry.base import BaseGeometry
+from werkzeug.datastructures import MultiDict
 
 from geoapp.catalog import AreaChoices, area_choices, field_choices
 from geoapp.config import Config
-from geoapp.errors import NotFound
+from geoapp.drawn import load_area
+from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
+from geoapp.query import MapFilter
+from geoapp.query import parse_filter as parse_args
 from geoapp.stores.base import Store
+
+MAX_DRAWN_CACHED = 256
 
 
 @dataclass
@@ -27,6 +34,7 @@ class Services:
     layers: list[LayerDef]
     _areas: tuple[str, AreaChoices] | None = field(default=None, repr=False)
     _choices: dict = field(default_factory=dict, repr=False)
+    _drawn: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def warm_up(self) -> None:
@@ -79,6 +87,27 @@ class Services:
         with self._lock:
             self._areas = (version, choices)
         return choices
+
+    def parse_filter(
+        self, args: MultiDict, layers: list[LayerDef]
+    ) -> tuple[MapFilter, list[BadRequest]]:
+        """The map's filter model from request arguments, checked against what the store
+        holds (counties, parks, kept drawn areas)."""
+        areas = self.areas()
+        return parse_args(args, layers, areas.county_codes(), areas.park_ids(), self.drawn_area)
+
+    def drawn_area(self, key: str) -> BaseGeometry | None:
+        """A kept drawn area; cached, as areas never change once kept."""
+        with self._lock:
+            if key in self._drawn:
+                return self._drawn[key]
+        geom = load_area(self.store, key)
+        if geom is not None:
+            with self._lock:
+                if len(self._drawn) >= MAX_DRAWN_CACHED:
+                    self._drawn.pop(next(iter(self._drawn)))
+                self._drawn[key] = geom
+        return geom
 
 
 def services() -> Services:

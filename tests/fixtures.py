@@ -288,7 +288,10 @@ def snapshot(store: Store) -> tuple:
 
 
 # The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded.
-GUNICORN = ["--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload", "--bind"]
+GUNICORN = [  # as the Makefile's `run` starts it
+    *("--workers", "2", "--threads", "4", "--worker-class", "gthread", "--preload"),
+    *("--timeout", "60", "--graceful-timeout", "20", "--limit-request-line", "8190", "--bind"),
+]
 
 
 @contextlib.contextmanager

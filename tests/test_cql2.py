@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from shapely.geometry import Point
 
-from geoapp.cql2 import MAX_DEPTH, MAX_LENGTH, CQL2Error, parse, properties, to_mask
+from geoapp.cql2 import MAX_DEPTH, MAX_LENGTH, MAX_TESTS, CQL2Error, parse, properties, to_mask
 from geoapp.cql2.tree import Comparison, Node
 
 NAN = float("nan")
@@ -207,7 +207,7 @@ def test_filter_selects_exact_rows(expression, expected):
         ("name = '陇县'\nAND id == 1", 20, "unexpected '='"),  # counted across lines
         ("", 0, "empty filter"),
         ("   ", 0, "empty filter"),
-        ("id = 1 " + " " * MAX_LENGTH, MAX_LENGTH, "longer than 10000 characters"),
+        ("id = 1 " + " " * MAX_LENGTH, MAX_LENGTH, f"longer than {MAX_LENGTH} characters"),
         ("(" * (MAX_DEPTH + 1) + "id = 1" + ")" * (MAX_DEPTH + 1), MAX_DEPTH, "nesting deeper"),
         ("a = 1 AND (b = 2 AND 'x", 21, "unterminated string"),
         ("a = = 1 AND 'x", 4, "expected a property or a value"),  # the leftmost problem wins
@@ -252,6 +252,11 @@ TREE_ERRORS = [  # also refused by the SQL translation (test_cql2_sql.py)
     ("S_INTERSECTS(geometry, BBOX(1, 2, 3))", "BBOX needs 4 or 6 numbers"),
     ("S_INTERSECTS(geometry, BBOX(3, 2, 1, 4))", "BBOX corners are out of order"),
     ("S_INTERSECTS(geometry, BBOX(1e999, 2, 3, 4))", "coordinate inf is not a finite number"),
+    ("id = 1" + " OR id = 2" * 100, "more than 100 comparisons in one filter"),
+    (
+        "S_INTERSECTS(geometry, MULTIPOINT(" + ",".join(["1 2"] * 10_001) + "))",
+        "geometry with more than 10000 positions",
+    ),
     ("S_WITHIN(geometry, POINT(1 2))", "unsupported operator or function 's_within'"),
     ("T_AFTER(start_date, DATE('2020-01-01'))", "unsupported operator or function 't_after'"),
     ("id + 1 = 2", "unsupported operator or function '+'"),
@@ -326,7 +331,7 @@ def test_long_flat_lists_are_not_nesting():
     values = "id IN (" + ", ".join(str(i) for i in range(1800)) + ")"
     ring = ", ".join(f"-{i % 90}.5 -{i % 80}.25" for i in range(600)) + ", -0.5 -0.25"
     shape = f"S_INTERSECTS(geometry, POLYGON(({ring})))"
-    conjunction = " AND ".join(f"id <> -{i}" for i in range(650))
+    conjunction = " AND ".join(f"id <> -{i}" for i in range(MAX_TESTS))
     for text in (values, shape, conjunction):
         assert len(text) <= MAX_LENGTH
         assert isinstance(parse(text), Node)
@@ -348,7 +353,7 @@ def test_limits_are_inclusive():
 
 
 def test_a_long_flat_filter_is_evaluated_without_deep_recursion():
-    expression = " OR ".join(f"id = {i}" for i in range(800))
+    expression = " OR ".join(f"id = {i}" for i in range(MAX_TESTS))
     assert len(expression) < MAX_LENGTH
     assert ids(expression) == list(range(1, 9))
 

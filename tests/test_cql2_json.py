@@ -124,7 +124,7 @@ def point(*coordinates: object) -> str:
         ('{"op": "=", "args": [{"property": "id"}, 1]} x', 45, "invalid JSON: Extra data"),
         ('{"op": "="', 10, "invalid JSON"),
         ("", 0, "empty filter"),
-        (" " * (MAX_LENGTH + 1), MAX_LENGTH, "longer than 10000 characters"),
+        (" " * (MAX_LENGTH + 1), MAX_LENGTH, f"longer than {MAX_LENGTH} characters"),
     ],
 )
 def test_invalid_json_is_refused_with_position(text, position, problem):

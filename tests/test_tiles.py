@@ -189,7 +189,8 @@ def test_features_page_with_bbox_limit_and_offset(client):
     ("query", "parameter"),
     [
         ("bbox=1,2,3", "bbox"),
-        ("bbox=10,0,5,1", "bbox"),
+        ("bbox=5,1,10,0", "bbox"),
+        ("bbox=5,0,5,1", "bbox"),
         ("bbox=a,b,c,d", "bbox"),
         ("bbox=0,0,200,1", "bbox"),
         ("limit=0", "limit"),

@@ -23,12 +23,14 @@ from geoapp.cql2.eval import to_mask
 from geoapp.cql2.tree import (
     MAX_DEPTH,
     MAX_LENGTH,
+    MAX_TESTS,
     And,
     Comparison,
     CQL2Error,
     Literal,
     Node,
     Property,
+    count_tests,
     properties,
 )
 
@@ -36,6 +38,7 @@ __all__ = [
     "LANGUAGES",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "MAX_TESTS",
     "CQL2Error",
     "both",
     "equality",
@@ -77,7 +80,10 @@ def parse(text: str, language: str = "cql2-text") -> Node:
     if not text.strip():
         raise CQL2Error(0, "empty filter")
     tree = _parse_text(text) if language == "cql2-text" else _parse_json(text)
-    return build(tree)
+    node = build(tree)
+    if count_tests(node) > MAX_TESTS:
+        raise CQL2Error(None, f"more than {MAX_TESTS} comparisons in one filter")
+    return node
 
 
 def _parse_text(text: str) -> object:

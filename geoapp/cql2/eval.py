@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.budget import check_time
 from geoapp.cql2.tree import (
     And,
     Between,
@@ -81,6 +82,7 @@ class _Evaluator:
         self.queryables = queryables
 
     def truth(self, node: Node) -> _Truth:
+        check_time()  # each test is a pass over the table: a filter of many stops in time
         match node:
             case And(items):
                 parts = [self.truth(item) for item in items]

@@ -14,7 +14,7 @@ import shapely
 from shapely.errors import GEOSException
 from shapely.geometry import shape as geojson_shape
 
-from geoapp.cql2.tree import MAX_DEPTH, CQL2Error, Geometry
+from geoapp.cql2.tree import MAX_DEPTH, MAX_VERTICES, CQL2Error, Geometry
 
 _TYPES = {
     "Point",
@@ -30,6 +30,8 @@ _TYPES = {
 def from_geojson(obj: dict) -> Geometry:
     """A GeoJSON geometry object as a Geometry literal, or a CQL2Error saying what is wrong."""
     _check(obj, depth=1)
+    if _positions(obj) > MAX_VERTICES:
+        raise CQL2Error(None, f"geometry with more than {MAX_VERTICES} positions")
     try:
         shape = geojson_shape(obj)
     except (GEOSException, ValueError, TypeError, IndexError, KeyError) as error:
@@ -73,6 +75,13 @@ def _check(obj: dict, depth: int) -> None:
     for ring in (ring for polygon in rings for ring in polygon):
         if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
             raise CQL2Error(None, "invalid geometry: a polygon ring must be closed (4+ positions)")
+
+
+def _positions(obj: dict) -> int:
+    """Positions in a checked geometry (members of a collection included)."""
+    if obj["type"] == "GeometryCollection":
+        return sum(_positions(member) for member in obj["geometries"])
+    return len(_flatten(obj["coordinates"])) // 2
 
 
 def _flatten(coordinates: list) -> list:

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 
 from geoapp.layers import LayerDef
 from geoapp.page_state import parse_page_state
-from geoapp.query import MapFilter, parse_filter
+from geoapp.query import MapFilter
 from geoapp.render import MapContext, build_map, legend, page_parts
 from geoapp.selection import MAX_ROWS, result_rows, select
 from geoapp.services import services
@@ -24,7 +24,7 @@ def index():
     svc = services()
     layers = svc.layers_for(OFFICIAL_AUDIENCE)
     areas = svc.areas()
-    flt, errors = parse_filter(request.args, layers, areas.county_codes(), areas.park_ids())
+    flt, errors = svc.parse_filter(request.args, layers)
     state, state_errors = parse_page_state(request.args, {lyr.id for lyr in layers})
     selection = select(svc.store, layers, flt, OFFICIAL_AUDIENCE)
     locale = str(get_locale())
@@ -72,4 +72,5 @@ def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:
         "points": url_for("api.points", layer_id=layer.id) + suffix,
         "feature": f"{root}/api/layers/{layer.id}/features/{{id}}",
         "features": url_for("api.features", layer_id=layer.id) + suffix,
+        "counts": url_for("api.counts", layer_id=layer.id) + suffix,
     }

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from geoapp.basemaps import shifts_to_gcj02
 from geoapp.errors import BadRequest
-from geoapp.query import parse_filter
 from geoapp.services import services
 from geoapp.tiles import build_tile
 from geoapp.views import OFFICIAL_AUDIENCE
@@ -36,8 +35,7 @@ def _tile(audience: str, layer_id: str, z: str, x: str, y: str) -> Response:
     svc = services()
     layer = svc.layer(layer_id, audience)
     zxy = tuple(_whole(name, value) for name, value in (("z", z), ("x", x), ("y", y)))
-    areas = svc.areas()
-    flt, errors = parse_filter(request.args, [layer], areas.county_codes(), areas.park_ids())
+    flt, errors = svc.parse_filter(request.args, [layer])
     if errors:
         raise errors[0]
     version = svc.store.version(layer.table)
