@@ -19,6 +19,7 @@ class AreaChoice:
     code: str
     name: str
     parent: str | None  # the county of a park; None for counties
+    point: tuple[float, float] | None = None  # lon, lat inside the area, for its label
 
 
 @dataclass(frozen=True, eq=False)
@@ -61,9 +62,15 @@ def _choices(store: Store, layers: list[LayerDef], kind: str) -> tuple[AreaChoic
     name = source.label_field or source.id_field
     columns = tuple(dict.fromkeys(c for c in (source.id_field, name, parent) if c))
     frame = store.read(source.table, Query(columns=columns)).sort_values(source.id_field)
+    inside = frame.geometry.representative_point()
     return tuple(
-        AreaChoice(str(row[source.id_field]), str(row[name]), str(row[parent]) if parent else None)
-        for _, row in frame.iterrows()
+        AreaChoice(
+            str(row[source.id_field]),
+            str(row[name]),
+            str(row[parent]) if parent else None,
+            None if point is None or point.is_empty else (point.x, point.y),
+        )
+        for (_, row), point in zip(frame.iterrows(), inside, strict=True)
     )
 
 

@@ -28,7 +28,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -87,6 +87,7 @@ class Texts:
     layer: str
     exported_at: str
     rows: str
+    total: str
 
     @classmethod
     def current(cls) -> Texts:
@@ -102,6 +103,7 @@ class Texts:
             layer=_("Layer"),
             exported_at=_("Exported at"),
             rows=_("Rows"),
+            total=_("Total"),
         )
 
 
@@ -118,6 +120,7 @@ class ExportJob:
     filters: list[tuple[str, str, str]]  # (parameter, value, meaning) of each applied filter
     exported_at: datetime
     page_size: int = PAGE_SIZE
+    area_names: dict[str, str] = field(default_factory=dict)  # county / park code → name
 
     @property
     def point(self) -> bool:
@@ -167,6 +170,7 @@ def make_job(
         ],
         exported_at=(now or datetime.now().astimezone()).replace(microsecond=0),
         page_size=PAGE_SIZE,
+        area_names={c.code: c.name for c in (*areas.counties, *areas.parks)},
     )
 
 
@@ -321,6 +325,8 @@ def _columns(page: gpd.GeoDataFrame, job: ExportJob) -> list[list[Any]]:
             columns.append(_numbers(column))
         elif field_def.type == "date":
             columns.append(_dates(column))
+        elif field_def.name in _area_fields(job.layer):  # a county or park: its name too
+            columns.append(_texts(column, _area_labels(job.area_names)))
         else:
             labels = {v.key: v.label(job.locale) for v in field_def.values}
             columns.append(_texts(column, labels))
@@ -331,6 +337,16 @@ def _columns(page: gpd.GeoDataFrame, job: ExportJob) -> list[list[Any]]:
     else:
         columns.append([_wkt(g) for g in geoms])
     return columns
+
+
+def _area_fields(layer: LayerDef) -> set[str]:
+    """The fields naming the county or park a feature lies in (not a park's own id)."""
+    return set(layer.area.values()) - {layer.id_field}
+
+
+def _area_labels(names: dict[str, str]) -> dict[str, str]:
+    """``陇县（610327）``: the name people read, the code they file by."""
+    return {code: f"{name}（{code}）" for code, name in names.items()}
 
 
 def _lon_lat(geoms) -> tuple[list[float | None], list[float | None]]:
@@ -419,7 +435,10 @@ def write_xlsx(job: ExportJob, target: IO[bytes]) -> int:
     ]
     formats += [None] * (len(headers) - len(formats))
     count = 0
+    sums = dict.fromkeys(job.layer.summary, 0.0)
     for page in job.pages():
+        for name in sums:
+            sums[name] += float(pd.to_numeric(page[name], errors="coerce").sum())
         columns = _columns(page, job)
         for row in zip(*columns, strict=True):
             values = [_xlsx_value(v) for v in row]
@@ -430,6 +449,10 @@ def write_xlsx(job: ExportJob, target: IO[bytes]) -> int:
                 ]
             )
         count += len(page)
+    if sums and count:
+        totals = [sums.get(f.name) for f in job.fields]
+        totals[0] = job.texts.total
+        sheet.append([cell(v, MONEY_FORMAT if i else None, bold) for i, v in enumerate(totals)])
     _filter_sheet(book, job, count, bold)
     book.save(target)
     return count

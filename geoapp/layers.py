@@ -36,6 +36,7 @@ _LAYER_KEYS = {
     "summary",
     "tiles_above",
     "cluster",
+    "overview_below",
     "ranges",
     "search",
     "results",
@@ -108,6 +109,7 @@ class LayerDef:
     area: dict[str, str] = field(default_factory=dict)
     tiles_above: int | None = None
     cluster: bool = False
+    overview_below: int = 0  # below this zoom: counts per county instead of points
     source: Path | None = None
 
     def mode(self, count: int) -> str:
@@ -250,6 +252,7 @@ def load_layer(path: Path) -> LayerDef:
         area=_area(top),
         tiles_above=_threshold(top),
         cluster=_cluster(top),
+        overview_below=_overview(top),
         source=path,
     )
     _check_references(top, layer)
@@ -282,6 +285,15 @@ def _cluster(top: _Reader) -> bool:
     if value and top.data.get("geometry") != "point":
         raise top.fail("cluster", "only point layers can be clustered")
     return value
+
+
+def _overview(top: _Reader) -> int:
+    zoom = top.get("overview_below", int, 0)
+    if not 0 <= zoom <= 22:
+        raise top.fail("overview_below", f"must be between 0 and 22, not {zoom}")
+    if zoom and not top.data.get("cluster"):
+        raise top.fail("overview_below", "needs cluster = true (counts replace the clusters)")
+    return zoom
 
 
 def _fields(top: _Reader) -> dict[str, FieldDef]:

@@ -127,6 +127,7 @@ def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
         },
         "popup": [_popup_field(layer.fields[name], locale) for name in layer.popup],
         "cluster": layer.cluster,
+        "overviewBelow": layer.overview_below if "county" in layer.area else 0,
         "order": layer.order,
         "texts": {"loading": _("Loading…"), "failed": _("Could not load this feature.")},
     }
@@ -258,7 +259,7 @@ def build_map(
     The URL's view wins over fitting the filtered features; hidden layers start switched off.
     """
     zoom, lat, lon = state.view or (5, *CHINA_CENTER)
-    fmap = folium.Map(location=(lat, lon), zoom_start=zoom, tiles=None, control_scale=True)
+    fmap = folium.Map(location=(lat, lon), zoom_start=zoom, tiles=None)  # page.js: metric scale
     fmap.default_js = [(name, context.asset_url(path)) for name, path in SCRIPTS]
     fmap.default_css = [(name, context.asset_url(path)) for name, path in STYLESHEETS]
     for tiles in basemap_layers(context.config):
@@ -281,13 +282,36 @@ def build_map(
         {
             "area": json.loads(shapely.to_geojson(area)) if area is not None else None,
             "selected": list(state.selected) if state.selected else None,
-            "texts": {"drawHint": _("Draw an area to filter by it")},
+            "texts": chrome_texts(),
         }
     ).add_to(fmap)
     if bounds is not None and state.view is None:
         minx, miny, maxx, maxy = bounds
         fmap.fit_bounds([[miny, minx], [maxy, maxx]], max_zoom=15)
     return fmap
+
+
+def chrome_texts() -> dict[str, str]:
+    """Leaflet's and Leaflet.draw's controls, hints and tooltips in the page's language."""
+    return {
+        "zoomIn": _("Zoom in"),
+        "zoomOut": _("Zoom out"),
+        "layers": _("Layers"),
+        "drawPolygon": _("Draw an area to filter by it"),
+        "drawRectangle": _("Draw a rectangle to filter by it"),
+        "finish": _("Finish"),
+        "finishTitle": _("Finish drawing"),
+        "undo": _("Delete last point"),
+        "undoTitle": _("Delete the last point drawn"),
+        "cancel": _("Cancel"),
+        "cancelTitle": _("Cancel drawing"),
+        "polygonStart": _("Click to start drawing the area."),
+        "polygonCont": _("Click to continue drawing the area."),
+        "polygonEnd": _("Click the first point to close the area."),
+        "rectangleStart": _("Click and drag to draw a rectangle."),
+        "release": _("Release the mouse to finish drawing."),
+        "crossing": _("The edges of an area cannot cross."),
+    }
 
 
 def page_parts(fmap: folium.Map) -> tuple[str, str, str]:

@@ -17,6 +17,7 @@ are printed (``-s``), never asserted.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 import time
@@ -67,6 +68,7 @@ FEATURES = {"boundaries": 2, "parks": 2, "parcels": 4, "standard_land": 1, "proj
 FEATURES_LONG = {"boundaries": 1, "parks": 1, "parcels": 3, "standard_land": 1, "projects": 4}
 CLUSTERED = "projects"  # cluster = true (layers/projects.toml)
 MIN_ZOOM = 10  # parcels and standard_land (layers/*.toml)
+OVERVIEW_BELOW = 9  # projects: counts per county below this zoom (layers/projects.toml)
 LONG_BOUNDS = [[34.8, 106.7], [35.0, 107.0]]  # county 610327 in tests/fixtures.py
 PAGE_BUDGET = 400_000  # bytes of HTML for the map page, whatever the data
 PARK_ZOOM = 15  # a whole park (about 2 km) in view, parcels about 20 px wide
@@ -192,7 +194,11 @@ class Tab:
         return sorted(self.page.evaluate(JS_CLUSTERS, layer))
 
     def shown(self, layer: str = CLUSTERED) -> int:
-        """Features of a clustered layer in (and near) the view: single points + bubble numbers."""
+        """Features of a clustered layer in (and near) the view: single points + bubble numbers,
+        or, seen from too far for points, the counts per county."""
+        if layer == CLUSTERED and self.zoom() < OVERVIEW_BELOW:
+            self.page.wait_for_function(f"() => document.querySelector('.geoapp-overview-{layer}')")
+            return sum(count for count, _name, _box in self.page.evaluate(JS_OVERVIEW, layer))
         return self.drawn()[layer] + sum(self.clusters(layer))
 
     def zoom(self) -> float:
@@ -319,10 +325,12 @@ def test_home_draws_every_layer_offline(new_tab, base_url):
     # The fitted view shows both counties, far below min_zoom: parcels wait for a closer look.
     assert tab.zoom() < MIN_ZOOM
     assert tab.registered() == {k: v for k, v in FEATURES.items() if k != CLUSTERED}
-    # 陇县's four projects are one bubble marked 4; 临泽's single project is a point.
-    assert tab.clusters() == [FEATURES_LONG["projects"]]
-    assert tab.drawn() == {**FEATURES, "parcels": 0, "standard_land": 0, "projects": 1}
-    assert tab.shown() == FEATURES["projects"]
+    # Two counties 600 km apart: their projects are counted per county, each labelled.
+    tab.page.wait_for_function(f"() => document.querySelector('.geoapp-overview-{CLUSTERED}')")
+    counted = sorted((c, n) for c, n, _box in tab.page.evaluate(JS_OVERVIEW, CLUSTERED))
+    assert counted == [(1, "临泽县"), (FEATURES_LONG["projects"], "陇县")]
+    assert tab.clusters() == []
+    assert tab.drawn() == {**FEATURES, "parcels": 0, "standard_land": 0, "projects": 0}
     assert tab.page.get_by_text("10级起显示").first.is_visible()
 
     tab.set_view(34.855, 106.815, 13)
@@ -424,6 +432,135 @@ def test_filter_form_changes_the_drawing_and_the_link_is_shareable(new_tab):
     assert tab.external == [] and tab.errors == []
 
 
+def test_an_area_drawn_on_the_map_filters_it_and_its_link_is_short(new_tab):
+    """A 40-sided polygon drawn with the polygon tool around A1 and A3: the page reloads
+    filtered by it, and the address carries the kept area's id, not its vertices."""
+    tab = new_tab()
+    tab.open(f"/?county={LONG}")
+    page = tab.page
+    # the map's controls speak the page's language, and measure in metres
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("aria-label") == "放大"
+    assert page.locator(".leaflet-control-layers-toggle").get_attribute("title") == "图层"
+    scale = page.locator(".leaflet-control-scale-line")
+    assert scale.count() == 1 and re.fullmatch(r"\d+ k?m", scale.inner_text())
+    tool = page.locator(".leaflet-draw-draw-polygon")
+    assert tool.get_attribute("title") == "绘制区域以按区域筛选"
+    tool.click()
+    assert page.locator(".leaflet-draw-actions").inner_text().split() == [
+        "完成",
+        "删除上一点",
+        "取消",
+    ]
+    box = page.locator(".leaflet-container").bounding_box()
+    page.mouse.move(box["x"] + 100, box["y"] + 100)
+    assert page.locator(".leaflet-draw-tooltip").inner_text() == "单击地图开始绘制区域。"
+    ring = [
+        (
+            34.9 + 0.07 * math.sin(2 * math.pi * i / 40),
+            106.78 + 0.07 * math.cos(2 * math.pi * i / 40),
+        )
+        for i in range(40)
+    ]
+    with tab.page.expect_navigation():
+        for latlng in [*ring, ring[0]]:  # a click on the first vertex closes the shape
+            # where the place is now (the map must not have moved, but if it did, follow it)
+            point = tab.page.evaluate(f"(ll) => {JS_MAP}.latLngToContainerPoint(ll)", latlng)
+            tab.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+            tab.page.wait_for_timeout(60)  # a person's pace, not a double click
+    tab.wait_drawn()
+    query = urlsplit(tab.page.url).query
+    assert re.fullmatch(r"county=610327&within=[0-9a-f]{16}(&view=[^&=]+)?", query)  # no empties
+    assert tab.count("projects") == 2
+    assert "已按绘制的区域筛选" in tab.page.locator("main, body").first.inner_text()
+    shared = new_tab()
+    shared.open(tab.page.url.removeprefix(tab.base))
+    assert shared.count("projects") == 2
+    assert tab.external == [] and tab.errors == [] and tab.dialogs == []
+
+
+SCREENS = [(1280, 720), (1366, 768), (1920, 1080), (390, 844)]
+
+
+def popup_title(page: Page) -> str | None:
+    """The title of the open popup, after the map has stopped moving (Leaflet pans to fit a
+    popup; the popup must survive that)."""
+    page.wait_for_function(JS_SETTLED, polling="raf")
+    page.wait_for_timeout(400)  # a pan's moveend, and whatever redraw follows it
+    page.wait_for_function(JS_SETTLED, polling="raf")
+    title = page.locator(".leaflet-popup-content h3")
+    return title.inner_text() if title.count() == 1 and title.is_visible() else None
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
+def test_popups_stay_open_on_every_screen(new_tab, browser, screen):
+    """A row of the results, a dot at the map's top edge and a shared ``sel=`` link each open
+    a popup that is still open once the map has moved to show it."""
+    width, height = screen
+    phone = width < 500
+    ctx = browser.new_context(
+        viewport={"width": width, "height": height},
+        is_mobile=phone,
+        has_touch=phone,
+        locale="zh-CN",
+    )
+    try:
+        tab = new_tab(ctx)
+        tab.open(f"/?county={LONG}")
+        page = tab.page
+        rows = page.locator("table.results[data-layer=projects] tbody tr")
+        assert rows.count() == FEATURES_LONG["projects"]
+        for i in range(rows.count()):
+            row = rows.nth(i)
+            fid = row.get_attribute("data-fid")
+            row.scroll_into_view_if_needed()
+            row.click()
+            title = popup_title(page)
+            assert title and title in row.inner_text(), f"row {i}: no popup"
+            assert f"sel=projects%3A{fid}" in page.url or f"sel=projects:{fid}" in page.url
+        shared_url = page.url.removeprefix(tab.base)
+
+        # a dot just under the map's top edge: the popup opens, the map pans, it stays
+        page.keyboard.press("Escape")
+        tab.set_view(34.855, 106.805, 13)  # A1
+        tab.wait_settled()
+        page.evaluate(
+            f"() => {JS_MAP}.panBy([0, {JS_MAP}.getSize().y / 2 - 12], {{animate: false}})"
+        )
+        tab.wait_settled()
+        page.wait_for_timeout(300)
+        box = page.locator(".folium-map").bounding_box()
+        dot = page.evaluate(f"() => {JS_MAP}.latLngToContainerPoint([34.855, 106.805])")
+        assert dot["y"] < 20
+        if phone:
+            page.touchscreen.tap(box["x"] + dot["x"], box["y"] + dot["y"])
+        else:
+            page.mouse.click(box["x"] + dot["x"], box["y"] + dot["y"])
+        assert popup_title(page), "the popup of a dot at the top edge closed itself"
+
+        shared = new_tab(ctx)
+        shared.open(shared_url)
+        assert popup_title(shared.page), "a shared sel= link opened no popup"
+        assert "sel=projects" in shared.page.url
+        assert tab.errors == [] and shared.errors == [] and tab.external == []
+    finally:
+        ctx.close()
+
+
+def test_an_export_says_it_is_coming_until_the_file_arrives(new_tab, context):
+    tab = new_tab()
+    tab.open(f"/?county={LONG}")
+    notice = tab.page.locator(".export-notice")
+    assert notice.is_hidden()
+    link = tab.page.locator("a[data-export]", has_text="Excel").first
+    with tab.page.expect_download() as download:
+        link.click()
+        assert notice.is_visible() and "正在生成文件" in notice.inner_text()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    notice.wait_for(state="hidden")
+    assert f"county={LONG}" in link.get_attribute("href")
+    assert tab.errors == [] and tab.external == []
+
+
 def test_project_named_like_html_stays_text(new_tab):
     tab = new_tab()
     tab.open(f"/?county={LONG}")
@@ -482,6 +619,8 @@ def test_english_switch_sticks(new_tab, context):
     assert legend.locator("h2").inner_text() == "Legend"
     assert tab.page.get_by_role("link", name="English").get_attribute("aria-current") == "true"
     # Popups follow the language too (临泽's project is a point of its own in this view).
+    tab.set_view(39.105, 100.105, 12)
+    tab.wait_settled()
     tab.page.evaluate_handle(JS_FIRST_POINT_PATH, CLUSTERED).as_element().click()
     assert tab.page.locator(".leaflet-popup-content").get_by_text("Status", exact=True).is_visible()
     assert tab.external == [] and tab.errors == []
@@ -699,12 +838,42 @@ def test_scale_projects_arrive_as_clusters(scale_tab, scale):
     assert tab.external == [] and tab.errors == []
 
 
-def test_scale_whole_area_clusters_add_up(scale_tab, scale):
+JS_OVERVIEW = """(id) => Array.from(document.querySelectorAll('.geoapp-overview-' + id),
+    (e) => [Number(e.querySelector('strong').textContent.replace(/\\D/g, '')),
+            (e.querySelector('span span') || {}).textContent || null,
+            e.getBoundingClientRect().toJSON()])"""
+
+
+def test_scale_whole_area_is_counted_per_county(scale_tab, scale):
+    """Seen whole, the projects are one labelled count per county (no heap of bubbles); the
+    counts add up to the filter's total, the labels do not cover each other, and a click on
+    one zooms to that county, where the clusters take over."""
     tab = scale_tab()
     tab.open("/")
     tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED)
-    assert tab.zoom() < MIN_ZOOM, "the fitted view of all the data is clamped to zoom 10"
-    assert tab.shown() == tab.count("projects") == scale.counts["projects"]
+    assert tab.zoom() < OVERVIEW_BELOW
+    tab.page.wait_for_function(f"() => document.querySelector('.geoapp-overview-{CLUSTERED}')")
+    symbols = tab.page.evaluate(JS_OVERVIEW, CLUSTERED)
+    assert tab.clusters() == []
+    assert sum(count for count, _name, _box in symbols) == scale.counts["projects"]
+    assert sorted(c for c, _n, _b in symbols) == sorted(scale.project_counts.values())
+    named = [box for _c, name, box in symbols if name]
+    assert named and all(
+        a["right"] <= b["left"]
+        or b["right"] <= a["left"]
+        or a["bottom"] <= b["top"]
+        or b["bottom"] <= a["top"]
+        for i, a in enumerate(named)
+        for b in named[i + 1 :]
+    )
+    assert tab.statuses("/tiles/") == []  # parcels are not shown at this zoom: not requested
+    biggest = max(symbols, key=lambda s: s[0])[2]
+    tab.page.mouse.click(biggest["x"] + biggest["width"] / 2, biggest["y"] + biggest["height"] / 2)
+    tab.page.wait_for_function(f"() => {JS_MAP}.getZoom() >= {OVERVIEW_BELOW}")
+    tab.wait_settled()
+    assert tab.page.evaluate(JS_OVERVIEW, CLUSTERED) == []
+    assert tab.clusters() or tab.drawn()[CLUSTERED]
+    assert tab.external == [] and tab.errors == []
 
 
 def test_scale_filter_reaches_the_tiles(scale_tab, scale):

@@ -176,10 +176,19 @@ def test_xlsx_has_typed_cells_bold_frozen_header_and_a_filter_sheet(client):
     header = [c.value for c in sheet[1]]
     assert header == [*_zh_headers(), "经度", "纬度"]
     assert all(c.font.b for c in sheet[1])
-    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in sheet.iter_rows(2)}
+    *body, total = list(sheet.iter_rows(2))
+    rows = {row[0].value: dict(zip(header, row, strict=True)) for row in body}
     assert sorted(rows) == sorted(expected)
+    # a 合计 row under the rows: the sums of the money columns, in bold
+    totals = dict(zip(header, total, strict=True))
+    assert total[0].value == "合计" and total[0].font.b
+    for name in ("总投资（万元）", "年度计划投资（万元）"):
+        assert totals[name].number_format == "#,##0"
+    invested = sum(r["properties"]["total_investment"] for r in expected.values())
+    assert totals["总投资（万元）"].value == pytest.approx(invested)
     for code, cells in rows.items():
         api = expected[code]["properties"]
+        assert cells["所在县区代码"].value == f"陇县（{LONG}）"  # the name beside the code
         money = cells["总投资（万元）"]
         assert money.value == api["total_investment"] and money.number_format == "#,##0"
         started = cells["实际开（复）工时间"]
@@ -343,3 +352,11 @@ def test_file_names_are_safe_and_short(app):
     assert not re.search(r'[\\/:*?"<>|]', full)
     assert fallback == "projects_q-abcdefghij_20261125.xlsx"
     assert Path(fallback).name == fallback and fallback.isascii()
+
+
+def test_an_export_link_token_comes_back_as_a_cookie(client):
+    response = client.get("/export/projects.xlsx?download=k3x9&status=construction")
+    assert response.status_code == 200
+    assert "geoapp_download=k3x9" in response.headers["Set-Cookie"]
+    bad = client.get("/export/projects.csv?download=%3Cscript%3E")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "download"

@@ -109,6 +109,8 @@ BAD = [
     (lambda t: top(t, "tiles_above = -1"), "tiles_above: must be 0 or more"),
     (lambda t: top(t, "cluster = true"), "cluster: only point layers"),
     (lambda t: top(t, 'cluster = "yes"'), "cluster: must be bool"),
+    (lambda t: top(t, "overview_below = 9"), "overview_below: needs cluster = true"),
+    (lambda t: top(t, "overview_below = 30"), "overview_below: must be between 0 and 22"),
     (lambda t: t.replace('geometry = "polygon"', "geometry = [1"), "not valid TOML"),
 ]
 

@@ -184,6 +184,22 @@ window.geoapp = (function () {
     return marker;
   }
 
+  function overviewMarker(map, spec, area, compact) {
+    var html = element("span", undefined, "geoapp-overview-box");
+    html.appendChild(element("strong", Number(area.count).toLocaleString()));
+    if (!compact) html.appendChild(element("span", area.name));
+    var marker = L.marker([area.lat, area.lon], {
+      icon: L.divIcon({
+        className: "geoapp-overview geoapp-overview-" + spec.id + (compact ? " compact" : ""),
+        html: html, iconSize: compact ? [34, 34] : [80, 44],
+      }),
+      keyboard: true, title: area.name + " · " + spec.title + " " + area.count,
+      pane: spec.pane,
+    });
+    marker.on("click", function () { map.setView([area.lat, area.lon], spec.overviewBelow); });
+    return marker;
+  }
+
   function clusterIndex(spec, features) {
     return new Supercluster({
       radius: 40, maxZoom: 15,
@@ -192,24 +208,76 @@ window.geoapp = (function () {
     }).load(features);
   }
 
-  /* Points clustered in the browser (Supercluster); only what is in view is drawn. */
+  /* Points clustered in the browser (Supercluster); only what is in view is drawn. A move
+   * changes only the markers that come or go, so the marker whose popup is open stays put
+   * (and keeps its popup) while Leaflet pans to fit it, and even when it would now be part
+   * of a cluster: it leaves when its popup closes. */
   function clusterLayer(map, spec, features) {
     var index = clusterIndex(spec, features);
     var group = L.featureGroup();
-    function draw() {
-      group.clearLayers();
+    var shown = {};  // "p<id>" a point, "c<id>" a cluster, "a<code>" a county's count → marker
+    var overview = null;  // counts per county, fetched when first needed
+    function wanted() {
+      if (spec.overviewBelow && map.getZoom() < spec.overviewBelow) return overviewMarkers();
       var b = map.getBounds().pad(0.25);
       var box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
         Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+      var next = {};
       index.getClusters(box, Math.round(map.getZoom())).forEach(function (item) {
-        group.addLayer(item.properties.cluster
+        var key = (item.properties.cluster ? "c" : "p") + item.id;
+        next[key] = shown[key] || (item.properties.cluster
           ? clusterMarker(spec, index, map, item) : pointMarker(spec, item));
       });
+      return next;
+    }
+    /* Below the layer's overview zoom: one labelled count per county, the largest first;
+     * one that would cover another shows its count only. */
+    function overviewMarkers() {
+      if (!overview) {
+        overview = [];
+        fetch(spec.urls.counts)
+          .then(function (response) { return response.ok ? response.json() : { areas: [] }; })
+          .then(function (body) { overview = body.areas; draw(); });
+        return {};
+      }
+      var next = {};
+      var taken = [];
+      overview.slice().sort(function (a, b) { return b.count - a.count; }).forEach(function (area) {
+        var p = map.latLngToContainerPoint([area.lat, area.lon]);
+        var box = { x0: p.x - 40, x1: p.x + 40, y0: p.y - 22, y1: p.y + 22 };
+        var free = taken.every(function (t) {
+          return box.x1 < t.x0 || box.x0 > t.x1 || box.y1 < t.y0 || box.y0 > t.y1;
+        });
+        if (free) taken.push(box);
+        var key = "a" + area.code + (free ? "" : "-compact");
+        next[key] = shown[key] || overviewMarker(map, spec, area, !free);
+      });
+      return next;
+    }
+    function draw() {
+      var next = wanted();
+      Object.keys(shown).forEach(function (key) {
+        if (next[key]) return;
+        if (shown[key].isPopupOpen && shown[key].isPopupOpen()) next[key] = shown[key];
+        else group.removeLayer(shown[key]);
+      });
+      Object.keys(next).forEach(function (key) {
+        if (!group.hasLayer(next[key])) group.addLayer(next[key]);
+      });
+      shown = next;
     }
     group.on("add", function () { map.on("moveend", draw); draw(); });
-    group.on("remove", function () { map.off("moveend", draw); });
+    group.on("remove", function () { map.off("moveend", draw); group.clearLayers(); shown = {}; });
+    group.on("popupclose", function () { window.setTimeout(draw, 0); });
     group.setFeatures = function (more) {
       index = clusterIndex(spec, more);
+      overview = null;
+      Object.keys(shown).forEach(function (key) {
+        if (!(shown[key].isPopupOpen && shown[key].isPopupOpen())) {
+          group.removeLayer(shown[key]);
+          delete shown[key];
+        }
+      });
       if (map.hasLayer(group)) draw();
     };
     return group;
@@ -237,42 +305,40 @@ window.geoapp = (function () {
     return features;
   }
 
-  /* Many points: fetched as 14 bytes each, then clustered. Decoding and clustering 100,000
-   * points holds the browser for about a second, so it waits until every tiled layer on the
-   * map has drawn its tiles (or 3 s), and the parcels appear first. */
+  /* Many points: fetched as 14 bytes each at once, then clustered. Decoding and clustering
+   * 100,000 points holds the browser for about a second, so that waits until the tiled layers
+   * on the map have drawn their tiles (at most POINTS_WAIT ms): the parcels appear first. */
+  var POINTS_WAIT = 800;
+
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec, []);
-    var started = false;
-    function start() {
-      if (started) return;
-      started = true;
-      loadPoints(map, spec, group);
+    var buffer = null;
+    var tilesDrawn = false;
+    function show() {
+      if (!buffer || !tilesDrawn || group.loaded) return;
+      group.setFeatures(decodePoints(spec, buffer));
+      group.loaded = true;
+      map.fire("geoapp:loaded", { id: spec.id });
     }
+    function ready() { tilesDrawn = true; show(); }
     var waiting = tiledSpecs.filter(function (tiled) {
       return map.hasLayer(registry[tiled.id]);
-    }).length;
-    tiledSpecs.forEach(function (tiled) {
+    });
+    waiting.forEach(function (tiled) {
       registry[tiled.id].once("load", function () {
-        waiting -= 1;
-        if (waiting <= 0) start();
+        waiting = waiting.filter(function (other) { return other !== tiled; });
+        if (!waiting.length) ready();
       });
     });
-    if (!tiledSpecs.length) start();
-    else window.setTimeout(start, 3000);
-    return group;
-  }
-
-  function loadPoints(map, spec, group) {
+    if (!waiting.length) ready();
+    else window.setTimeout(ready, POINTS_WAIT);
     fetch(spec.urls.points)
       .then(function (response) {
         if (!response.ok) throw new Error("points " + response.status);
         return response.arrayBuffer();
       })
-      .then(function (buffer) {
-        group.setFeatures(decodePoints(spec, buffer));
-        group.loaded = true;
-        map.fire("geoapp:loaded", { id: spec.id });
-      });
+      .then(function (body) { buffer = body; show(); });
+    return group;
   }
 
   /* A popup at a place for a feature known only by id (tiles, or not drawn yet). */
@@ -322,8 +388,11 @@ window.geoapp = (function () {
       interactive: false,
       maxNativeZoom: 22,
       maxZoom: 22,
+      minZoom: spec.minZoom > 0 ? spec.minZoom : 0,  // no tile requested where it is not shown
       pane: spec.pane,
     });
+    // A layer's minZoom would otherwise become the whole map's (Leaflet's zoom limits).
+    if (map.options.minZoom === undefined) map.options.minZoom = 0;
     tiledSpecs.push(spec);
     tiledSpecs.sort(function (a, b) { return (b.order || 0) - (a.order || 0); });
     if (!map.geoappTileClicks) {

@@ -36,6 +36,34 @@
     input.value = value;
   }
 
+  /* Leaflet's and Leaflet.draw's words in the page's language; a metric scale only. */
+  function localChrome(map, texts) {
+    function label(element, text) {
+      if (!element) return;
+      element.title = text;
+      element.setAttribute("aria-label", text);
+    }
+    if (map.zoomControl) {
+      label(map.zoomControl._zoomInButton, texts.zoomIn);
+      label(map.zoomControl._zoomOutButton, texts.zoomOut);
+    }
+    label(map.getContainer().querySelector(".leaflet-control-layers-toggle"), texts.layers);
+    L.control.scale({ imperial: false }).addTo(map);
+    if (!L.drawLocal) return;
+    var toolbar = L.drawLocal.draw.toolbar;
+    toolbar.actions = { title: texts.cancelTitle, text: texts.cancel };
+    toolbar.finish = { title: texts.finishTitle, text: texts.finish };
+    toolbar.undo = { title: texts.undoTitle, text: texts.undo };
+    toolbar.buttons.polygon = texts.drawPolygon;
+    toolbar.buttons.rectangle = texts.drawRectangle;
+    var handlers = L.drawLocal.draw.handlers;
+    handlers.polygon.tooltip = {
+      start: texts.polygonStart, cont: texts.polygonCont, end: texts.polygonEnd };
+    handlers.polyline.error = texts.crossing;
+    handlers.rectangle.tooltip.start = texts.rectangleStart;
+    handlers.simpleshape.tooltip.end = texts.release;
+  }
+
   function drawTools(map, options) {
     if (options.area) {
       L.geoJSON(options.area, {
@@ -52,9 +80,22 @@
         polyline: false, circle: false, marker: false, circlemarker: false,
       },
     }));
+    /* The area is kept by the server and the URL carries its id: a detailed shape would not
+     * fit in a URL (nor in the tile and export links made from it). */
     map.on(L.Draw.Event.CREATED, function (event) {
-      setHidden("within", toWkt(event.layer.getLatLngs()));
-      submit();
+      var body = new URLSearchParams({ within: toWkt(event.layer.getLatLngs()) });
+      fetch(form.dataset.areasUrl, { method: "POST", body: body })
+        .then(function (response) {
+          return response.json().then(function (answer) {
+            if (!response.ok) throw new Error(answer.description);
+            return answer;
+          });
+        })
+        .then(function (answer) {
+          setHidden("within", answer.id);
+          submit();
+        })
+        .catch(function (error) { window.alert(error.message); });
     });
   }
 
@@ -152,6 +193,14 @@
   }
 
   function filterForm() {
+    /* Only what is set goes into the address: a shared link reads as the filter it is. */
+    form.addEventListener("formdata", function (event) {
+      var entries = Array.from(event.formData.entries());
+      entries.forEach(function (entry) { event.formData.delete(entry[0]); });
+      entries.forEach(function (entry) {
+        if (entry[1] !== "") event.formData.append(entry[0], entry[1]);
+      });
+    });
     form.addEventListener("change", function (event) {
       if (event.target.name && event.target.type !== "number" && event.target.type !== "date"
           && event.target.type !== "text" && event.target.type !== "search") submit();
@@ -165,14 +214,38 @@
     });
   }
 
+  /* An export can take half a minute: say so until the file starts to arrive (the server
+   * answers with a cookie carrying the token the link sent). */
+  function exportNotice() {
+    var notice = document.querySelector(".export-notice");
+    if (!notice) return;
+    document.querySelectorAll("a[data-export]").forEach(function (link) {
+      link.addEventListener("click", function () {
+        var token = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+        var url = new URL(link.href);
+        url.searchParams.set("download", token);
+        link.href = url.toString();
+        notice.hidden = false;
+        var timer = window.setInterval(function () {
+          if (document.cookie.indexOf("geoapp_download=" + token) < 0) return;
+          window.clearInterval(timer);
+          notice.hidden = true;
+          document.cookie = "geoapp_download=; Max-Age=0; Path=/";
+        }, 300);
+      });
+    });
+  }
+
   window.geoapp.page = function (map, options) {
     form = document.getElementById("filter-form");
     // Leaflet's credit without its link: an intranet page links nowhere outside.
     if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
+    localChrome(map, options.texts);
     drawTools(map, options);
     urlState(map);
     resultRows(map);
     filterForm();
+    exportNotice();
     if (options.selected) {
       var layerId = options.selected[0];
       var id = options.selected[1];

@@ -13,12 +13,14 @@ import shapely
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
 
 from geoapp.basemaps import shifts_to_gcj02
 from geoapp.coords import geometries_wgs84_to_gcj02
+from geoapp.drawn import save_area
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
-from geoapp.query import MapFilter, parse_filter, whole_number
+from geoapp.query import MapFilter, parse_within, whole_number
 from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -27,12 +29,29 @@ from geoapp.views import OFFICIAL_AUDIENCE
 bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_LIMIT = 10_000
 PAGE_PARAMS = ("limit", "offset")
+MAX_AREA_BYTES = 256 * 1024  # 1,000 vertices of WKT are about 25 KB
 
 
 @bp.get("/layers")
 def layers():
     locale = str(get_locale())
     return jsonify([layer_spec(lyr, locale) for lyr in services().layers_for(OFFICIAL_AUDIENCE)])
+
+
+@bp.post("/areas")
+def areas():
+    """Keep a drawn area (``within``: a WKT polygon, in a form or a JSON body) and answer its
+    id, which filters every URL by that area (``within=<id>``) without carrying its vertices."""
+    if (request.content_length or 0) > MAX_AREA_BYTES:
+        raise BadRequest(
+            _("The drawn area is larger than %(n)s KB.", n=MAX_AREA_BYTES // 1024), param="within"
+        )
+    body = request.get_json(silent=True) if request.is_json else request.form
+    raw = body.get("within") if isinstance(body, dict | MultiDict) else None
+    if not isinstance(raw, str) or not raw.strip():
+        raise BadRequest(_("Send the drawn area as within=<WKT polygon>."), param="within")
+    key = save_area(services().store, parse_within(raw.strip()), "map")
+    return jsonify({"id": key, "within": key}), 201
 
 
 @bp.get("/layers/<layer_id>/features")
@@ -74,6 +93,27 @@ def feature(layer_id: str, fid: str):
             _("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id), param="id"
         )
     return jsonify(clean_for_map(found, fields, gcj02=False, decimals=None)["features"][0])
+
+
+@bp.get("/layers/<layer_id>/counts")
+def counts(layer_id: str):
+    """How many features of the filter lie in each county, with a point to label it by: what
+    the map shows of a layer seen from too far for its points to be told apart."""
+    layer, flt = _layer_and_filter(layer_id, ())
+    field = layer.area.get("county")
+    if field is None:
+        raise BadRequest(_("Layer “%(layer)s” has no county.", layer=layer.id), param="layer")
+    codes = services().store.read(layer.table, flt.query_for(layer, [field]))[field]
+    found = codes.dropna().astype(str).value_counts()
+    areas = []
+    for county in services().areas().counties:
+        count = int(found.get(county.code, 0))
+        if count and county.point:
+            lon, lat = county.point
+            areas.append(
+                {"code": county.code, "name": county.name, "count": count, "lon": lon, "lat": lat}
+            )
+    return jsonify({"areas": areas, "total": len(codes)})
 
 
 @bp.get("/layers/<layer_id>/points.bin")
@@ -118,11 +158,10 @@ def _value_codes(layer: LayerDef, name: str | None, frame, fields: list[str]) ->
 def _layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, MapFilter]:
     svc = services()
     layer = svc.layer(layer_id, OFFICIAL_AUDIENCE)
-    areas = svc.areas()
     args = request.args.copy()
     for name in extra:
         args.poplist(name)
-    flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
+    flt, errors = svc.parse_filter(args, [layer])
     if errors:
         raise errors[0]
     return layer, flt

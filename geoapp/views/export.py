@@ -10,6 +10,7 @@ happens to the request) and then sent from it.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from datetime import date
@@ -33,11 +34,12 @@ from geoapp.export import (
     write_gpkg,
     write_xlsx,
 )
-from geoapp.query import parse_filter
 from geoapp.services import services
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("export", __name__, url_prefix="/export")
+DOWNLOAD_TOKEN = re.compile(r"[0-9a-z]{1,32}")
+DOWNLOAD_COOKIE = "geoapp_download"
 
 
 @bp.get("/<layer_id>.<fmt>")
@@ -53,11 +55,14 @@ def export(layer_id: str, fmt: str) -> Response:
             ),
             param="format",
         )
-    areas = svc.areas()
-    flt, errors = parse_filter(request.args, [layer], areas.county_codes(), areas.park_ids())
+    args = request.args.copy()
+    token = args.pop("download", None)
+    if token is not None and not DOWNLOAD_TOKEN.fullmatch(token):
+        raise BadRequest(_("download must be letters and digits."), param="download")
+    flt, errors = svc.parse_filter(args, [layer])
     if errors:
         raise errors[0]
-    job = make_job(svc.store, layer, flt, OFFICIAL_AUDIENCE, str(get_locale()), areas)
+    job = make_job(svc.store, layer, flt, OFFICIAL_AUDIENCE, str(get_locale()), svc.areas())
     if fmt == "xlsx":
         count = svc.store.extent(layer.table, flt.query_for(layer)).count
         if count > XLSX_MAX_ROWS:
@@ -78,10 +83,14 @@ def export(layer_id: str, fmt: str) -> Response:
     }
     mimetype = FORMATS[fmt].mimetype
     if fmt == "csv":
-        return Response(csv_chunks(job), mimetype=mimetype, headers=headers)
-    if fmt == "geojson":
-        return Response(geojson_chunks(job), mimetype=mimetype, headers=headers)
-    return _file_response(job, fmt, mimetype, headers)
+        response = Response(csv_chunks(job), mimetype=mimetype, headers=headers)
+    elif fmt == "geojson":
+        response = Response(geojson_chunks(job), mimetype=mimetype, headers=headers)
+    else:
+        response = _file_response(job, fmt, mimetype, headers)
+    if token:  # the page's notice waits for this cookie: the file has started to arrive
+        response.set_cookie(DOWNLOAD_COOKIE, token, max_age=120, samesite="Lax")
+    return response
 
 
 def _file_response(job: ExportJob, fmt: str, mimetype: str, headers: dict[str, str]) -> Response:
