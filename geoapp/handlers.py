@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -25,7 +25,11 @@ def handle_geoapp_error(error: GeoappError):
 
 
 def handle_http_error(error: HTTPException):
-    messages = {404: _("Page not found."), 413: _("The file is larger than this server accepts.")}
+    largest = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    messages = {
+        404: _("Page not found."),
+        413: _("The file is larger than this server accepts (at most %(mb)s MB).", mb=largest),
+    }
     message = messages.get(error.code) or error.description or error.name
     if _wants_json():
         return jsonify({"code": error.name, "description": message}), error.code

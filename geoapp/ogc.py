@@ -222,6 +222,7 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         items = _get(f"Features of {layer.id}", common + _layer_params(layer, audience))
         items["get"]["responses"]["200"] = _json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
         items["get"]["responses"]["200"]["content"]["text/html"] = {"schema": {"type": "string"}}
+        items["post"] = _post_search(items["get"])
         paths[f"{prefix}/items"] = items
         item = _get(
             f"One feature of {layer.id}",
@@ -266,6 +267,25 @@ EXCEPTION = {
     "required": ["code", "description"],
     "properties": {"code": {"type": "string"}, "description": {"type": "string"}},
 }
+
+
+def _post_search(get: dict) -> dict:
+    """The same search by POST, for filters too large for a URL: the query parameters as a
+    form, or a CQL2-JSON filter as the body."""
+    fields = {p["name"]: p["schema"] for p in get["parameters"]}
+    form = {"type": "object", "properties": fields | {"bbox": {"type": "string"}}}
+    return {
+        "summary": get["summary"] + " (search by POST)",
+        "parameters": [],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {"schema": form},
+                "application/query-cql-json": {"schema": {"type": "object"}},
+            },
+        },
+        "responses": get["responses"],
+    }
 
 
 def _layer_params(layer: LayerDef, audience: str) -> list[dict]:

@@ -643,7 +643,7 @@ def test_uploads_left_unapplied_expire(app, client, survey, monkeypatch):
     with app.app_context():
         from geoapp.views.imports import _uploads
 
-        folder = _uploads() / token
+        folder = _uploads().root / token
     old = time.time() - 25 * 3600
     os.utime(folder, (old, old))
     assert client.get(f"/import/{token}").status_code == 404  # past GEOAPP_UPLOAD_HOURS (24)

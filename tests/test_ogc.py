@@ -89,6 +89,8 @@ def test_items_page_with_next_links(client):
         ("county=610327&total_investment_min=2500", [3, 4]),
         ("datetime=2026-03-01", [1, 2, 3, 4, 5]),
         ("datetime=../2026-02-28", []),
+        ("planned_start_min=2026-03-02&datetime=2026-01-01/..", []),  # both hold
+        ("datetime=2026-01-01/..&datetime=../2026-02-28", []),  # GDAL sends one per comparison
         ("filter=" + quote("status = 'construction' AND total_investment > 1500"), [4, 5]),
         ("filter=" + quote("name LIKE '陇县%' OR level IN ('city')"), [1, 3, 4]),
         (
@@ -179,6 +181,9 @@ def test_single_item(client):
         ("properties=secret", "properties"),
         ("status=flying", "status"),
         ("f=xml", "f"),
+        ("bbox-crs=EPSG:4326", "bbox-crs"),  # refused even without a bbox (schemathesis)
+        ("filter-lang=ecql", "filter-lang"),  # and without a filter
+        ("filter-crs=" + quote("http://www.opengis.net/def/crs/EPSG/0/3857"), "filter-crs"),
     ],
 )
 def test_bad_requests_are_ogc_exceptions(client, query, parameter):
@@ -230,6 +235,24 @@ def test_html_for_people(client):
     assert "&lt;img src=x" in html  # escaped, never markup
 
 
+def test_the_document_declares_blank_map_filters_html_and_405(client):
+    """Found by schemathesis: a blank map filter (`status=`, as the map's form sends it) is a
+    filter not set; items answer HTML with f=html; a method a resource does not take is a 405
+    in JSON. All three happen, so the OpenAPI document says so."""
+    doc = client.get("/ogc/api").get_json(force=True)
+    items = doc["paths"]["/collections/projects/items"]["get"]
+    everything = client.get(ITEMS).get_json()["numberMatched"]
+    blank = {p["name"] for p in items["parameters"] if p.get("allowEmptyValue")}
+    assert {"status", "county", "f", "bbox", "total_investment_min", "planned_end_max"} <= blank
+    for name in blank:
+        assert client.get(f"{ITEMS}?{name}=").get_json()["numberMatched"] == everything, name
+    assert set(items["responses"]["200"]["content"]) == {"application/geo+json", "text/html"}
+    assert client.get(f"{ITEMS}?f=html").mimetype == "text/html"
+    assert all("405" in path["get"]["responses"] for path in doc["paths"].values())
+    refused = client.delete("/ogc/collections")
+    assert refused.status_code == 405 and refused.get_json()["code"]
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from geoapp.stores import GeoPackageStore
@@ -272,6 +295,16 @@ def test_gdal_counts_match_the_api(served, client):
     assert f"Feature Count: {api}" in filtered and api == 3
     features = ogrinfo("-where", "total_investment > 2500", f"OAPIF:{served}", "projects")
     assert len(re.findall(r"^OGRFeature\(projects\)", features, re.M)) == 3
+
+
+def test_gdal_date_filters_that_gdal_splits_in_two_both_hold(served):
+    """GDAL sends ``datetime=2026-03-01T/..&status=construction&datetime=../2026-02-28T`` for
+    this; the second bound was ignored, and the three projects in construction came back."""
+    where = "planned_start >= '2026-03-01' AND status = 'construction' AND "
+    where += "planned_start <= '2026-02-28'"
+    assert "Feature Count: 0" in ogrinfo("-so", "-where", where, f"OAPIF:{served}", "projects")
+    where = where.replace("2026-02-28", "2026-03-01")
+    assert "Feature Count: 3" in ogrinfo("-so", "-where", where, f"OAPIF:{served}", "projects")
 
 
 def test_queryables_are_query_parameters(client):
@@ -408,3 +441,16 @@ def test_openapi_document_is_valid_and_lists_every_parameter_items_take(client):
     bad = client.get("/ogc/collections/projects/items?limit=0").get_json()
     error_schema = get["responses"]["400"]["content"]["application/json"]["schema"]
     OAS30Validator(error_schema).validate(bad)
+
+
+@pytest.mark.parametrize(
+    ("bbox", "expected"),
+    [
+        ("170,34,106.85,35", ["A1", "A3"]),  # from 170°E across the antimeridian to 106.85°E
+        ("106.85,34,106.8,35", ["A2", "A3", "A4"]),  # all the world but a strip
+        ("106.7,34,0,106.9,35,0", ["A1", "A2", "A3"]),  # six numbers: heights ignored
+    ],
+)
+def test_a_bbox_may_cross_the_antimeridian(client, bbox, expected):
+    body = client.get(f"/ogc/collections/projects/items?bbox={bbox}&limit=100").get_json()
+    assert sorted(f["properties"]["project_id"] for f in body["features"]) == expected

@@ -40,6 +40,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "“{sheet}”是空的，没有可导入的内容",
         "en": '"{sheet}" is empty: there is nothing to import',
     },
+    "too_wide": {
+        "zh": "“{sheet}”在 {column} 列之后还有单元格（最多读取 {count} 列）：请删除这些单元格，"
+        "或把数据移到左侧",
+        "en": '"{sheet}" has cells beyond column {column} (at most {count} columns are read): '
+        "delete them, or move the data to the left",
+    },
     "no_header": {
         "zh": "前 {rows} 行中找不到表头：表头行至少要有 3 个可识别的列名，例如 {examples}",
         "en": "No header row in the first {rows} rows: the header row needs at least 3 known "

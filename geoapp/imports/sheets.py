@@ -57,6 +57,7 @@ from geoapp.imports.problems import FileRefused, Problem, join, language, messag
 
 DEFAULT_HEADER_MAP = PROJECT_ROOT / "data" / "header_map.toml"
 HEADER_SCAN_ROWS = 10
+MAX_COLUMNS = 702  # column ZZ: a cell beyond it refuses the sheet (XFD would cost GBs a row)
 MIN_HEADERS = 3
 IDENTIFYING = frozenset({"project_id", "name"})  # with one more known column: a header row
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm", ".xls")
@@ -508,6 +509,10 @@ def _read_xlsx(path: Path, sheet: str | None, locale: str, header_map: HeaderMap
                     book.archive.close()
         except FileRefused:
             raise
+        except _TooWide as exc:
+            column = get_column_letter(MAX_COLUMNS)
+            reason = message("too_wide", locale, sheet=title, column=column, count=MAX_COLUMNS)
+            raise FileRefused(Problem(title, None, None, reason)) from exc
         except Exception as exc:  # any damage in the zip or its XML: refuse, never crash
             raise refused("not_excel", file=path.name) from exc
     return _sheet_table(data, title, locale, header_map, book.epoch.year == 1904)
@@ -680,6 +685,8 @@ def _stream_sheet(book: _Workbook, part: str) -> _SheetData:
                 column = index
             else:
                 column += 1
+            if column > MAX_COLUMNS:
+                raise _TooWide
             kind, style = attrs.get("t"), attrs.get("s")
             formula, text, inline = False, None, None
         elif tag == "v":
@@ -755,6 +762,10 @@ def _stream_sheet(book: _Workbook, part: str) -> _SheetData:
     with book.archive.open(part) as source:
         _parse(source, start, end, characters)
     return _SheetData(rows, sorted(merges), no_value)
+
+
+class _TooWide(Exception):
+    """A cell beyond ``MAX_COLUMNS``: every row's list would reach it."""
 
 
 def _parse(source: Any, start: Any, end: Any, characters: Any) -> None:
@@ -851,12 +862,16 @@ def _joined_header(
 def _fill_merged(
     rows: list[tuple[int, list[Any]]], merges: list[tuple[int, int, int, int]]
 ) -> list[tuple[int, list[Any]]]:
-    """Merged ranges of one column spanning rows: every row gets the first cell's value."""
+    """Merged ranges of one column spanning rows: every row gets the first cell's value. A
+    range is filled down to the last row with data, no further (a merge down to row 1048576
+    of an otherwise short sheet is formatting, not a million rows)."""
     index = {number: i for i, (number, _) in enumerate(rows)}
+    last = max(index, default=0)
     for min_col, min_row, _, max_row in merges:
         top = index.get(min_row)
         if top is None or min_col > len(rows[top][1]):
             continue
+        max_row = min(max_row, last)
         value = rows[top][1][min_col - 1]
         for number in range(min_row + 1, max_row + 1):
             i = index.get(number)

@@ -1,25 +1,25 @@
 """数据导入: upload a project sheet or a parcel file, read the report, then apply it.
 
-The same code as ``geoapp import``: the upload is checked (size, type), prepared (a dry run
-that writes nothing), and kept under a random token so the user can apply it, or only its
-valid rows, after reading the report. The report can be downloaded as XLSX.
+The same code as ``geoapp import``. An upload is checked before it is kept — the form's
+fields, then the file's type, size, rows and cells (:mod:`geoapp.imports.limits`) — and
+prepared once (a dry run that writes nothing); the result is stored beside the file under a
+random token (:mod:`geoapp.imports.uploads`), so the report's pages, the XLSX report and
+"apply" never read the file again. A refused upload is removed at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
-import shutil
 import tempfile
-import time
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.errors import BadRequest
+from geoapp.errors import BadRequest, NotFound
+from geoapp.imports.limits import UploadRefused, check_upload
 from geoapp.imports.mapping import save_overrides
 from geoapp.imports.problems import FileRefused
 from geoapp.imports.report import report_xlsx
@@ -33,6 +33,8 @@ from geoapp.imports.service import (
     prepare_projects,
 )
 from geoapp.imports.sheets import load_header_map
+from geoapp.imports.uploads import TOKEN, Uploads
+from geoapp.layers import LayerDef
 from geoapp.query import admin_prefix, whole_number
 from geoapp.services import services
 from geoapp.stores import ChangeRefused
@@ -48,22 +50,19 @@ KINDS = {
 
 
 NAME_CHARS = 60  # × 3 bytes of UTF-8 + the suffix stays under the usual 255-byte limit
+PROBLEMS_PER_PAGE = 200  # the report page stays small; the XLSX download has them all
 
 
-def _uploads() -> Path:
-    """Where uploads wait between the report and "apply": one folder per data file, the same
-    for every worker process (a report shown by one worker is applied by another)."""
-    configured = current_app.config.get("GEOAPP_UPLOADS")
-    if configured:
-        folder = Path(configured)
-    else:
-        config = services().config
-        data = (config.database_url or str(config.data.resolve())).encode()
-        folder = (
-            Path(tempfile.gettempdir()) / f"geoapp-uploads-{hashlib.sha1(data).hexdigest()[:12]}"
-        )
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return folder
+def _uploads() -> Uploads:
+    """Where uploads wait between the report and "apply": ``GEOAPP_UPLOADS``, else one folder
+    per data file in the temporary folder, the same for every worker process (a report shown
+    by one worker is applied by another). Nothing is created until a file is kept."""
+    config = services().config
+    if config.uploads:
+        return Uploads(Path(config.uploads), config.upload_hours, config.uploads_mb)
+    data = (config.database_url or str(config.data.resolve())).encode()
+    root = Path(tempfile.gettempdir()) / f"geoapp-uploads-{hashlib.sha1(data).hexdigest()[:12]}"
+    return Uploads(root, config.upload_hours, config.uploads_mb, private=True)
 
 
 @bp.get("")
@@ -73,7 +72,8 @@ def form():
 
 @bp.post("")
 def upload():
-    """Keep the file under a token and show what importing it would do (nothing written)."""
+    """Check the file, keep it under a token and show what importing it would do (nothing
+    written). Every refusal leaves nothing behind."""
     kind = request.form.get("kind", "projects")
     if kind not in KINDS:
         raise BadRequest(_("Unknown import kind “%(kind)s”.", kind=kind), param="kind")
@@ -90,13 +90,6 @@ def upload():
             ),
             param="file",
         )
-    _expire_uploads()
-    token = secrets.token_hex(12)
-    folder = _uploads() / token
-    folder.mkdir()
-    path = folder / "file" / _safe_name(upload.filename, suffix)
-    path.parent.mkdir()
-    upload.save(path)
     county = request.form.get("county", "").strip()
     if county and county not in services().areas().county_codes():
         raise BadRequest(
@@ -110,12 +103,31 @@ def upload():
     coords = request.form.get("coords", "wgs84")
     if coords not in COORDINATE_SYSTEMS:
         raise BadRequest(_("Unknown coordinate system “%(name)s”.", name=coords), param="coords")
-    meta = "\n".join([kind, county, coords, scope, Path(upload.filename).name])
-    (folder / "kind").write_text(meta, encoding="utf-8")
     given = {
         k[4:]: v.strip() for k, v in request.form.items() if k.startswith("set-") and v.strip()
     }
-    (folder / "values.json").write_text(json.dumps(given, ensure_ascii=False), encoding="utf-8")
+    uploads = _uploads()
+    uploads.expire()
+    token, folder = uploads.create()
+    try:
+        path = folder / "file" / _safe_name(upload.filename, suffix)
+        path.parent.mkdir()
+        upload.save(path)
+        check_upload(path, services().config.import_max_rows)
+        meta = "\n".join([kind, county, coords, scope, Path(upload.filename).name])
+        (folder / "kind").write_text(meta, encoding="utf-8")
+        (folder / "values.json").write_text(json.dumps(given, ensure_ascii=False), "utf-8")
+        _stored(uploads, folder)
+    except UploadRefused as refused:
+        uploads.remove(folder)
+        return _page(refused=refused.message), 400
+    except FileRefused as error:
+        uploads.remove(folder)
+        return _page(refused=error.problem.describe(str(get_locale()))), 400
+    except BaseException:
+        uploads.remove(folder)
+        raise
+    uploads.make_room(keep=folder)
     return _show(token)
 
 
@@ -128,26 +140,25 @@ def show(token: str):
 def map_columns(token: str):
     """The user's field for each column (``column-<n>``, "" for not used): checked again at
     once; with ``save``, kept for every sheet with this header row."""
-    prepared, _name = _prepare(token)
+    report, _problems, folder = _report(token)
     choices = {}
-    for i, column in enumerate(prepared.columns):
+    for i, column in enumerate(report.columns):
         value = request.form.get(f"column-{i}")
         if value is None:
             continue
-        if value and value not in _field_choices(prepared):
+        if value and value not in _field_choices(report.layer):
             raise BadRequest(_("Unknown field “%(name)s”.", name=value), param=f"column-{i}")
         choices[column.header] = value
-    (_folder(token) / "mapping.json").write_text(
-        json.dumps(choices, ensure_ascii=False), encoding="utf-8"
-    )
+    (folder / "mapping.json").write_text(json.dumps(choices, ensure_ascii=False), "utf-8")
     if request.form.get("save") == "1":
-        save_overrides(services().store, prepared.layout, choices, "import:mapping")
+        save_overrides(services().store, report.layout, choices, "import:mapping")
+    _uploads().forget(folder)
     return _show(token)
 
 
 @bp.post("/<token>/apply")
 def apply_upload(token: str):
-    prepared, _name = _prepare(token)
+    prepared, _name, folder = _prepared(token)
     try:
         apply(
             services().store,
@@ -169,13 +180,13 @@ def apply_upload(token: str):
     except ChangeRefused as refused:
         lines = "; ".join(refused.messages(str(get_locale()))[:10])
         return _show(token, refused=_("Nothing was written: %(why)s", why=lines), status=409)
-    shutil.rmtree(_folder(token), ignore_errors=True)
+    _uploads().remove(folder)
     return _page(prepared=prepared, done=True)
 
 
 @bp.get("/<token>/report.xlsx")
 def report(token: str):
-    prepared, name = _prepare(token)
+    prepared, name, _folder = _prepared(token)
     data = report_xlsx(prepared, str(get_locale()))
     return send_file(
         data,
@@ -196,40 +207,91 @@ def _safe_name(filename: str, suffix: str) -> str:
 
 
 def _folder(token: str) -> Path:
-    if not token.isalnum() or len(token) != 24:
+    """The folder of a waiting upload; 404 for a malformed token, and one that says so for an
+    upload no longer kept."""
+    uploads = _uploads()
+    if not TOKEN.fullmatch(token):
         abort(404)
-    folder = _uploads() / token
-    if not folder.is_dir() or _expired(folder):
-        shutil.rmtree(folder, ignore_errors=True)
-        abort(404)
+    folder = uploads.folder(token)
+    if folder is None:
+        raise _gone()
     return folder
 
 
-def _expired(folder: Path) -> bool:
-    hours = services().config.upload_hours
+def _gone() -> NotFound:
+    return NotFound(
+        _(
+            "This upload is no longer kept (uploads wait %(hours)s hours, fewer when many "
+            "arrive): upload the file again.",
+            hours=services().config.upload_hours,
+        )
+    )
+
+
+def _name(folder: Path) -> str:
     try:
-        return time.time() - folder.stat().st_mtime > hours * 3600
-    except OSError:
-        return True
+        return (folder / "kind").read_text(encoding="utf-8").split("\n", 4)[4]
+    except OSError:  # removed by another process meanwhile (expired, or to make room)
+        raise _gone() from None
 
 
-def _expire_uploads() -> None:
-    """Uploads never applied are removed once GEOAPP_UPLOAD_HOURS have passed (checked at
-    each new upload, so the folder cannot fill up with abandoned files)."""
-    for folder in _uploads().iterdir():
-        if folder.is_dir() and _expired(folder):
-            shutil.rmtree(folder, ignore_errors=True)
+def _stored(uploads: Uploads, folder: Path) -> None:
+    """Prepare the upload in the user's language and mapping, and store the result: the one
+    time the file is read. FileRefused if it cannot be imported (the upload is removed)."""
+    key = uploads.key(folder, str(get_locale()))
+    try:
+        uploads.store(folder, key, _prepare(folder), PROBLEMS_PER_PAGE)
+    except FileRefused:
+        uploads.remove(folder)
+        raise
+    except FileNotFoundError:  # removed by another process meanwhile
+        uploads.remove(folder)
+        raise _gone() from None
 
 
-def _prepare(token: str) -> tuple[Prepared, str]:
-    folder = _folder(token)
-    kind, county, coords, scope, name = (folder / "kind").read_text(encoding="utf-8").split("\n", 4)
-    path = next((folder / "file").iterdir())
+def _report(token: str, page: int = 1):
+    """(report, problems of ``page``, folder) of a waiting upload, prepared now only if no
+    stored report fits (another language or mapping); a file refused then is removed."""
+    uploads, folder = _uploads(), _folder(token)
+    key = uploads.key(folder, str(get_locale()))
+    found = uploads.page(folder, key, page)
+    if found is None:
+        _stored(uploads, folder)
+        found = uploads.page(folder, key, page)
+        if found is None:  # removed by another process meanwhile
+            raise _gone()
+    return found[0], found[1], folder
+
+
+def _prepared(token: str) -> tuple[Prepared, str, Path]:
+    """The whole prepared upload, for "apply" and the XLSX report (stored, or made once)."""
+    uploads, folder = _uploads(), _folder(token)
+    key = uploads.key(folder, str(get_locale()))
+    prepared = uploads.prepared(folder, key)
+    if prepared is None:
+        try:
+            _stored(uploads, folder)
+        except FileRefused as error:
+            raise BadRequest(error.problem.describe(str(get_locale()))) from None
+        prepared = uploads.prepared(folder, key)
+        if prepared is None:  # removed by another process meanwhile
+            raise _gone()
+    return prepared, _name(folder), folder
+
+
+def _prepare(folder: Path) -> Prepared:
+    """The dry run of the upload in ``folder`` (reads the file)."""
+    kind, county, coords, scope, _name = (
+        (folder / "kind").read_text(encoding="utf-8").split("\n", 4)
+    )
+    path = next((folder / "file").iterdir(), None)
+    if path is None:  # taken away behind the app's back: as good as expired
+        raise FileNotFoundError(folder / "file")
     svc, locale = services(), str(get_locale())
     if kind == "projects":
         mapping = folder / "mapping.json"
         overrides = json.loads(mapping.read_text(encoding="utf-8")) if mapping.exists() else {}
-        prepared = prepare_projects(
+        return prepare_projects(
             svc.store,
             svc.layers,
             path,
@@ -238,11 +300,10 @@ def _prepare(token: str) -> tuple[Prepared, str]:
             scope=scope or None,
             overrides=overrides,
         )
-        return prepared, name
     if kind == "progress":
-        return prepare_progress(svc.store, svc.layers, path, locale=locale), name
+        return prepare_progress(svc.store, svc.layers, path, locale=locale)
     given = folder / "values.json"
-    prepared = prepare_parcels(
+    return prepare_parcels(
         svc.store,
         svc.layers,
         path,
@@ -252,53 +313,50 @@ def _prepare(token: str) -> tuple[Prepared, str]:
         locale=locale,
         values=json.loads(given.read_text(encoding="utf-8")) if given.exists() else {},
     )
-    return prepared, name
 
 
 def _show(token: str, refused: str | None = None, status: int = 200):
-    locale = str(get_locale())
+    page = whole_number("page", request.args.get("page", "1"), 1, 10**6)
     try:
-        prepared, name = _prepare(token)
+        report, problems, folder = _report(token, page)
     except FileRefused as error:
-        shutil.rmtree(_folder(token), ignore_errors=True)
-        return _page(prepared=None, token=None, refused=error.problem.describe(locale)), 400
-    return _page(prepared=prepared, token=token, name=name, refused=refused), status
+        return _page(refused=error.problem.describe(str(get_locale()))), 400
+    pages = max(1, len(report.pages))
+    values = {
+        "report": report,
+        "problems": problems,
+        "problem_page": min(page, pages),
+        "problem_pages": pages,
+        "token": token,
+        "name": _name(folder),
+        "refused": refused,
+    }
+    return _page(**values), status
 
 
-def _field_choices(prepared: Prepared) -> dict[str, str]:
+def _field_choices(layer: LayerDef) -> dict[str, str]:
     """Field → how the page names it: the layer's label, else the first accepted header."""
     locale = str(get_locale())
     header_map = load_header_map()
     names = {}
     for name in header_map.fields:
-        spec = prepared.layer.fields.get(name)
+        spec = layer.fields.get(name)
         names[name] = spec.label(locale) if spec is not None else header_map.fields[name][0]
     return names
 
 
-PROBLEMS_PER_PAGE = 200  # the report page stays small; the XLSX download has them all
-
-
 def _page(**values):
-    """The import page with what every state of it needs (one page of the problems)."""
+    """The import page with what every state of it needs: the form, a report (one page of its
+    problems), or what an apply did (``prepared``, ``done``)."""
     svc = services()
-    prepared = values.get("prepared")
-    page = whole_number("page", request.args.get("page", "1"), 1, 10**6)
-    problems = prepared.problems if prepared is not None else []
-    pages = max(1, -(-len(problems) // PROBLEMS_PER_PAGE))
-    start = (min(page, pages) - 1) * PROBLEMS_PER_PAGE
-    values |= {
-        "problems": problems[start : start + PROBLEMS_PER_PAGE],
-        "problem_page": min(page, pages),
-        "problem_pages": pages,
-    }
+    report = values.get("report")
     return render_template(
         "import.html",
         locale=str(get_locale()),
         kinds=KINDS,
         max_mb=svc.config.max_upload_mb,
         areas=svc.areas(),
-        field_names=_field_choices(values["prepared"]) if values.get("prepared") else {},
+        field_names=_field_choices(report.layer) if report is not None else {},
         standard_land=next((lyr for lyr in svc.layers if lyr.id == "standard_land"), None),
-        **{"prepared": None, "token": None, "refused": None} | values,
+        **{"report": None, "prepared": None, "token": None, "refused": None} | values,
     )

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 import geopandas as gpd
 import pandas as pd
-from flask import Blueprint, Response, jsonify, make_response, render_template, request
+from flask import Blueprint, Response, g, jsonify, make_response, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
@@ -36,8 +36,9 @@ from geoapp.ogc import (
     openapi_doc,
     queryables,
     queryables_doc,
+    temporal_property,
 )
-from geoapp.query import parse_filter, whole_number
+from geoapp.query import whole_number
 from geoapp.render import clean_for_map
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -56,6 +57,7 @@ OGC_PARAMS = (
     "bbox-crs",
 )
 DEFAULT_LIMIT, MAX_LIMIT = 10, 10_000
+MAX_BODY = 256 * 1024  # a POSTed filter: 1,000 vertices of WKT are about 25 KB
 GEOJSON = "application/geo+json"
 
 
@@ -73,7 +75,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         if request.endpoint and request.endpoint.endswith(".items"):
             return
         allowed = {"f", "lang"} | ({"crs"} if request.endpoint.endswith(".item") else set())
-        unknown = sorted(set(request.args) - allowed)
+        unknown = sorted(set(_params()) - allowed)
         if unknown:
             raise BadRequest(_("Unknown parameter “%(name)s”.", name=unknown[0]), param=unknown[0])
 
@@ -137,7 +139,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
             return _respond(doc, "queryables")
         return Response(_dumps(doc), mimetype="application/schema+json")
 
-    @bp.get("/collections/<collection_id>/items")
+    @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
     def items(collection_id: str):
         layer = services().layer(collection_id, audience)
         return _items(layer, audience, f"{base()}/collections/{layer.id}")
@@ -178,7 +180,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
 
 def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
     svc = services()
-    args = request.args
+    args = _params()
     crs = _crs("crs")
     fields = _selected_properties(layer, audience, args.get("properties"))
     query = replace(_items_query(layer, audience), columns=tuple(fields))
@@ -214,9 +216,31 @@ def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
     return _with_crs(_respond(body, "items", GEOJSON), crs)
 
 
+def _params() -> MultiDict:
+    """The request's parameters: its query string, and for a POST to items its body too: a
+    form with the same parameters, or a CQL2-JSON filter (``application/json`` or
+    ``application/query-cql-json``). A filter or area too large for a URL goes by POST."""
+    if "ogc_params" in g:
+        return g.ogc_params
+    params = MultiDict(request.args)
+    if request.method == "POST":
+        if (request.content_length or 0) > MAX_BODY:
+            raise BadRequest(
+                _("The request body is larger than %(n)s KB.", n=MAX_BODY // 1024), param="body"
+            )
+        if request.mimetype in ("application/json", "application/query-cql-json"):
+            params.setlist("filter", [request.get_data(as_text=True)])
+            params.setlist("filter-lang", ["cql2-json"])
+        else:
+            for name, value in request.form.items(multi=True):
+                params.add(name, value)
+    g.ogc_params = params
+    return params
+
+
 def _crs(param: str) -> str:
     """The CRS a client names in ``param`` (CRS84 when none); 400 for one we do not serve."""
-    chosen = request.args.get(param, CRS84)
+    chosen = _params().get(param, CRS84)
     if chosen not in SUPPORTED_CRS:
         raise BadRequest(
             _("%(param)s must be one of %(crs)s.", param=param, crs=", ".join(SUPPORTED_CRS)),
@@ -234,20 +258,18 @@ def _with_crs(answer: Response | str, crs: str) -> Response:
 def _items_query(layer: LayerDef, audience: str) -> Query:
     """The map's filter model, a datetime interval and a CQL2 filter, all on one query."""
     svc = services()
-    args = MultiDict(request.args)
+    args = MultiDict(_params())
     for name in OGC_PARAMS:
         args.poplist(name)
     equal = _queryable_parameters(layer, audience, args)
-    if "bbox" in args and "bbox-crs" in request.args:
-        args["bbox"] = ",".join(
-            str(v) for v in bbox_in_crs84(_numbers(args["bbox"]), _crs("bbox-crs"))
-        )
-    areas = svc.areas()
-    flt, errors = parse_filter(args, [layer], areas.county_codes(), areas.park_ids())
+    bbox_crs = _crs("bbox-crs")  # a bad value is a 400 even without a bbox
+    if "bbox" in args and bbox_crs != CRS84:
+        args["bbox"] = ",".join(str(v) for v in bbox_in_crs84(_numbers(args["bbox"]), bbox_crs))
+    flt, errors = svc.parse_filter(args, [layer])
     if errors:
         raise errors[0]
     query = flt.query_for(layer)
-    ranges = dict(query.ranges) | _datetime_range(layer, request.args.get("datetime"))
+    ranges = _datetime_range(layer, _params().getlist("datetime"), dict(query.ranges))
     where = _cql_filter(layer, audience)
     if equal is not None:
         where = equal if where is None else _both(where, equal)
@@ -304,10 +326,10 @@ def _both(first: CqlFilter, second: CqlFilter) -> CqlFilter:
 
 
 def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
-    text = request.args.get("filter")
+    language = _filter_language()  # a bad filter-lang or filter-crs is a 400 even alone
+    text = _params().get("filter")
     if text is None:
         return None
-    language = _filter_language()
     known = queryables(layer, audience)
     try:
         node = cql2.parse(text, language)
@@ -333,9 +355,9 @@ def _cql_filter(layer: LayerDef, audience: str) -> CqlFilter | None:
 def _filter_language() -> str:
     """``filter-lang`` (CQL2-text by default), after checking ``filter-crs``: geometries in a
     filter are CRS84 longitude/latitude, the only CRS the collections offer."""
-    if request.args.get("filter-crs", CRS84) != CRS84:
+    if _params().get("filter-crs", CRS84) != CRS84:
         raise BadRequest(_("filter-crs must be %(crs)s.", crs=CRS84), param="filter-crs")
-    language = request.args.get("filter-lang", "cql2-text")
+    language = _params().get("filter-lang", "cql2-text")
     if language not in cql2.LANGUAGES:
         raise BadRequest(_("filter-lang must be cql2-text or cql2-json."), param="filter-lang")
     return language
@@ -350,22 +372,30 @@ def _probe_frame(layer: LayerDef, known: dict[str, str]):
     return gpd.GeoDataFrame(columns, geometry=gpd.GeoSeries([], crs=4326))
 
 
-def _datetime_range(layer: LayerDef, raw: str | None) -> dict:
-    """``datetime=2026-03-01`` or an interval ``a/b`` (``..`` open) on the layer's first date
-    range field."""
-    if raw is None:
-        return {}
-    field = next((n for n in layer.ranges if layer.fields[n].type == "date"), None)
+def _datetime_range(layer: LayerDef, given: list[str], ranges: dict) -> dict:
+    """``ranges`` narrowed by ``datetime=2026-03-01`` or an interval ``a/b`` (``..`` open) on
+    the layer's temporal property, the one its queryables mark ``primary-instant``. Every
+    condition holds: a map range on that field, and each ``datetime`` given (GDAL sends one per
+    date comparison of a ``-where``)."""
+    if not given:
+        return ranges
+    field = temporal_property(layer)
     if field is None:
         raise BadRequest(_("Collection “%(layer)s” has no time.", layer=layer.id), param="datetime")
-    parts = raw.split("/")
-    if len(parts) > 2:
-        raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
-    bounds = [_instant(p) for p in parts]
-    low, high = (bounds[0], bounds[0]) if len(bounds) == 1 else bounds
-    if low is None and high is None:
-        raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
-    return {field: (low, high)}
+    lows, highs = [ranges.get(field, (None, None))[0]], [ranges.get(field, (None, None))[1]]
+    for raw in given:
+        parts = raw.split("/")
+        if len(parts) > 2:
+            raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
+        bounds = [_instant(p) for p in parts]
+        low, high = (bounds[0], bounds[0]) if len(bounds) == 1 else bounds
+        if low is None and high is None:
+            raise BadRequest(_("datetime must be an instant or an interval a/b."), param="datetime")
+        lows.append(low)
+        highs.append(high)
+    low = max((b for b in lows if b is not None), default=None)
+    high = min((b for b in highs if b is not None), default=None)
+    return ranges | {field: (low, high)}
 
 
 def _instant(text: str) -> str | None:
@@ -414,12 +444,22 @@ def _page_links(url: str, args: MultiDict, offset: int, limit: int, matched: int
         query = MultiDict(args)
         query.setlist("offset", [str(start)])
         query.setlist("limit", [str(limit)])
+        if request.method == "POST":  # the next page of a POSTed search is POSTed too
+            body = dict(query.items(multi=False))
+            return {
+                "rel": rel,
+                "type": GEOJSON,
+                "href": f"{url}/items",
+                "method": "POST",
+                "body": body,
+            }
         href = f"{url}/items?{urlencode(list(query.items(multi=True)))}"
         return {"rel": rel, "type": GEOJSON, "href": href}
 
     links = [link("self", offset)]
-    alternate = link("alternate", offset)
-    links.append(alternate | {"type": "text/html", "href": alternate["href"] + "&f=html"})
+    if request.method == "GET":
+        alternate = link("alternate", offset)
+        links.append(alternate | {"type": "text/html", "href": alternate["href"] + "&f=html"})
     if offset + limit < matched:
         links.append(link("next", offset + limit))
     if offset > 0:
@@ -435,7 +475,7 @@ def _features(frame, fields: list[str]) -> list[dict]:
 
 
 def _wants_html() -> bool:
-    chosen = request.args.get("f")
+    chosen = _params().get("f")
     if chosen:
         if chosen not in ("json", "html"):
             raise BadRequest(_("f must be json or html."), param="f")
