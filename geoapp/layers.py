@@ -37,6 +37,7 @@ _LAYER_KEYS = {
     "tiles_above",
     "cluster",
     "overview_below",
+    "labels_from",
     "ranges",
     "search",
     "results",
@@ -110,6 +111,7 @@ class LayerDef:
     tiles_above: int | None = None
     cluster: bool = False
     overview_below: int = 0  # below this zoom: counts per county instead of points
+    labels_from: int | None = None  # from this zoom: names written on the map
     source: Path | None = None
 
     def mode(self, count: int) -> str:
@@ -253,6 +255,7 @@ def load_layer(path: Path) -> LayerDef:
         tiles_above=_threshold(top),
         cluster=_cluster(top),
         overview_below=_overview(top),
+        labels_from=_labels_from(top),
         source=path,
     )
     _check_references(top, layer)
@@ -293,6 +296,15 @@ def _overview(top: _Reader) -> int:
         raise top.fail("overview_below", f"must be between 0 and 22, not {zoom}")
     if zoom and not top.data.get("cluster"):
         raise top.fail("overview_below", "needs cluster = true (counts replace the clusters)")
+    return zoom
+
+
+def _labels_from(top: _Reader) -> int | None:
+    zoom = top.get("labels_from", int, None)
+    if zoom is not None and not 0 <= zoom <= 22:
+        raise top.fail("labels_from", f"must be between 0 and 22, not {zoom}")
+    if zoom is not None and not top.data.get("label_field"):
+        raise top.fail("labels_from", "needs a label_field (the text of the labels)")
     return zoom
 
 

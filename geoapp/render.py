@@ -128,6 +128,7 @@ def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
         "popup": [_popup_field(layer.fields[name], locale) for name in layer.popup],
         "cluster": layer.cluster,
         "overviewBelow": layer.overview_below if "county" in layer.area else 0,
+        "labelsFrom": layer.labels_from,
         "order": layer.order,
         "texts": {"loading": _("Loading…"), "failed": _("Could not load this feature.")},
     }

@@ -128,3 +128,41 @@ def test_a_report_of_thousands_of_problems_is_paged(client):
     last = client.get(f"/import/{token}?page=5").get_data(as_text=True)
     assert last.count("不是有效的日期") == 200 and "第 5 / 5 页" in last
     assert client.get(f"/import/{token}?page=²").status_code == 400
+
+
+def test_a_filter_past_the_time_budget_stops_and_the_next_request_is_served(tmp_path):
+    """100 LIKE tests over 100,000 projects take seconds; with a 1 s budget the request
+    stops after about a second with a 503 in JSON, and the same worker answers the next one."""
+    import time
+
+    import geopandas as gpd
+    import pandas as pd
+
+    from geoapp import create_app
+    from geoapp.stores import GeoPackageStore
+    from tests.fixtures import tiny_frames
+
+    frames = tiny_frames()
+    one = frames["projects"]
+    many = pd.concat([one] * 20_000, ignore_index=True)
+    many["project_id"] = [f"P{i}" for i in range(len(many))]
+    many["name"] = [f"项目{i}" for i in range(len(many))]
+    frames["projects"] = gpd.GeoDataFrame(many, geometry="geometry", crs=one.crs)
+    GeoPackageStore.create(tmp_path / "many.gpkg", frames)
+    settings = settings_for(tmp_path / "many.gpkg") | {"GEOAPP_REQUEST_SECONDS": "1"}
+    client = create_app(settings).test_client()
+    assert client.get("/ogc/collections/projects/items?limit=1").status_code == 200  # loaded
+    costly = " OR ".join(f"name LIKE '%{i}x%'" for i in range(100))
+    started = time.monotonic()
+    response = client.get("/ogc/collections/projects/items", query_string={"filter": costly})
+    assert response.status_code == 503
+    assert time.monotonic() - started < 3
+    body = response.get_json()
+    assert body["code"] == "RequestTooCostly" and "1 秒" in body["description"]
+    assert client.get("/ogc/collections/projects/items?name=项目7").get_json()["numberMatched"] == 1
+
+
+def test_a_hundred_and_one_parameters_are_refused(client):
+    query = "&".join("status=construction" for _ in range(101))
+    response = client.get(f"/api/layers/projects/features?{query}")
+    assert response.status_code == 400 and response.get_json()["parameter"] == "query"

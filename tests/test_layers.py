@@ -111,6 +111,8 @@ BAD = [
     (lambda t: top(t, 'cluster = "yes"'), "cluster: must be bool"),
     (lambda t: top(t, "overview_below = 9"), "overview_below: needs cluster = true"),
     (lambda t: top(t, "overview_below = 30"), "overview_below: must be between 0 and 22"),
+    (lambda t: top(t, "labels_from = 23"), "labels_from: must be between 0 and 22"),
+    (lambda t: top(t, "labels_from = 9"), "labels_from: needs a label_field"),
     (lambda t: t.replace('geometry = "polygon"', "geometry = [1"), "not valid TOML"),
 ]
 

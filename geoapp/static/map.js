@@ -184,19 +184,22 @@ window.geoapp = (function () {
     return marker;
   }
 
-  function overviewMarker(map, spec, area, compact) {
+  function overviewMarker(map, spec, group) {
+    var first = group.members[0];
+    var name = first.name + (group.members.length > 1 ? " +" + (group.members.length - 1) : "");
     var html = element("span", undefined, "geoapp-overview-box");
-    html.appendChild(element("strong", Number(area.count).toLocaleString()));
-    if (!compact) html.appendChild(element("span", area.name));
-    var marker = L.marker([area.lat, area.lon], {
-      icon: L.divIcon({
-        className: "geoapp-overview geoapp-overview-" + spec.id + (compact ? " compact" : ""),
-        html: html, iconSize: compact ? [34, 34] : [80, 44],
-      }),
-      keyboard: true, title: area.name + " · " + spec.title + " " + area.count,
-      pane: spec.pane,
+    html.appendChild(element("strong", Number(group.count).toLocaleString()));
+    html.appendChild(element("span", name));
+    var marker = L.marker([first.lat, first.lon], {
+      icon: L.divIcon({ className: "geoapp-overview geoapp-overview-" + spec.id, html: html,
+        iconSize: [84, 44] }),
+      keyboard: true, title: name + " · " + spec.title + " " + group.count, pane: spec.pane,
     });
-    marker.on("click", function () { map.setView([area.lat, area.lon], spec.overviewBelow); });
+    marker.on("click", function () {
+      var bounds = L.latLngBounds(group.members.map(function (m) { return [m.lat, m.lon]; }));
+      map.setView(bounds.getCenter(), Math.max(map.getBoundsZoom(bounds.pad(0.5)),
+        spec.overviewBelow));
+    });
     return marker;
   }
 
@@ -230,8 +233,9 @@ window.geoapp = (function () {
       });
       return next;
     }
-    /* Below the layer's overview zoom: one labelled count per county, the largest first;
-     * one that would cover another shows its count only. */
+    /* Below the layer's overview zoom: one labelled count per county, the largest first; a
+     * county whose label would touch one already placed joins it ("绥中县 +2": the sum of
+     * both), so labels never cover each other and the counts still add up. */
     function overviewMarkers() {
       if (!overview) {
         overview = [];
@@ -240,17 +244,24 @@ window.geoapp = (function () {
           .then(function (body) { overview = body.areas; draw(); });
         return {};
       }
-      var next = {};
-      var taken = [];
+      var groups = [];
       overview.slice().sort(function (a, b) { return b.count - a.count; }).forEach(function (area) {
         var p = map.latLngToContainerPoint([area.lat, area.lon]);
-        var box = { x0: p.x - 40, x1: p.x + 40, y0: p.y - 22, y1: p.y + 22 };
-        var free = taken.every(function (t) {
-          return box.x1 < t.x0 || box.x0 > t.x1 || box.y1 < t.y0 || box.y0 > t.y1;
+        var box = { x0: p.x - 44, x1: p.x + 44, y0: p.y - 26, y1: p.y + 26 };
+        var near = groups.find(function (g) {
+          return !(box.x1 < g.box.x0 || box.x0 > g.box.x1 || box.y1 < g.box.y0 || box.y0 > g.box.y1);
         });
-        if (free) taken.push(box);
-        var key = "a" + area.code + (free ? "" : "-compact");
-        next[key] = shown[key] || overviewMarker(map, spec, area, !free);
+        if (near) {
+          near.count += area.count;
+          near.members.push(area);
+        } else {
+          groups.push({ box: box, count: area.count, members: [area] });
+        }
+      });
+      var next = {};
+      groups.forEach(function (g) {
+        var key = "a" + g.members.map(function (m) { return m.code; }).join("+") + ":" + g.count;
+        next[key] = shown[key] || overviewMarker(map, spec, g);
       });
       return next;
     }
@@ -434,6 +445,57 @@ window.geoapp = (function () {
       });
   }
 
+  /* Names written on the map from the layer's labels_from zoom, on the layer's own areas;
+   * placed largest area first, a name that would touch one already placed is left out, so
+   * labels never pile up. Recomputed after every move. */
+  function labelPane(map) {
+    if (!map.getPane("geoapp-labels")) map.createPane("geoapp-labels").style.zIndex = "620";
+    return "geoapp-labels";
+  }
+
+  function withLabels(map, spec, lyr) {
+    if (spec.labelsFrom === null || spec.labelsFrom === undefined || !lyr.eachLayer) return;
+    var labels = L.layerGroup();
+    var items = [];
+    lyr.eachLayer(function (item) {
+      var name = item.feature && item.feature.properties[spec.labelField];
+      if (name === null || name === undefined || !item.getBounds) return;
+      var b = item.getBounds();
+      var rings = item.getLatLngs();
+      while (rings.length && !L.LineUtil.isFlat(rings)) rings = rings[0];
+      var centre = L.PolyUtil.polygonCenter(rings, L.CRS.EPSG3857);  // largest ring's centroid
+      var marker = L.marker(centre, {
+        icon: L.divIcon({ className: "geoapp-label geoapp-label-" + spec.id,
+          html: element("span", String(name)), iconSize: null }),
+        interactive: false, keyboard: false, pane: labelPane(map),
+      });
+      items.push({ marker: marker, size: (b.getEast() - b.getWest()) * (b.getNorth() - b.getSouth()) });
+    });
+    items.sort(function (a, b) { return b.size - a.size; });
+    function place() {
+      var show = map.hasLayer(lyr) && map.getZoom() >= spec.labelsFrom;
+      var taken = [];
+      var view = map.getContainer().getBoundingClientRect();
+      items.forEach(function (item) {
+        if (!show) { labels.removeLayer(item.marker); return; }
+        labels.addLayer(item.marker);
+        var box = item.marker.getElement().firstChild.getBoundingClientRect();
+        var inView = box.right > view.left && box.left < view.right
+          && box.bottom > view.top && box.top < view.bottom;
+        var free = inView && taken.every(function (t) {
+          return box.right + 4 < t.left || box.left - 4 > t.right
+            || box.bottom + 2 < t.top || box.top - 2 > t.bottom;
+        });
+        if (free) taken.push(box);
+        else labels.removeLayer(item.marker);
+      });
+    }
+    labels.addTo(map);
+    map.on("moveend overlayadd overlayremove", place);
+    lyr.on("add remove", function () { window.setTimeout(place, 0); });
+    map.whenReady(place);
+  }
+
   function layer(map, spec, data) {
     var lyr;
     spec.pane = paneFor(map, spec);
@@ -455,6 +517,7 @@ window.geoapp = (function () {
       });
     }
     withMinZoom(map, spec, lyr);
+    if (spec.mode === "inline" && !spec.cluster) withLabels(map, spec, lyr);
     registry[spec.id] = lyr;
     specs[spec.id] = spec;
     return lyr;
