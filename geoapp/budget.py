@@ -1,5 +1,6 @@
-"""What one request may cost: a bound on its parameters, and a time budget for the steps
-whose cost grows with what the client asks (filter evaluation, sorting, tile building).
+"""What one request may cost: a bound on its parameters, and a time budget for the step
+whose cost grows with what the client writes rather than with the data asked for: CQL2
+filter evaluation (each comparison is a pass over the table).
 
 gunicorn's ``--timeout`` only restarts a worker whose main loop stops answering; with
 threaded workers a busy request thread never trips it. So expensive steps call

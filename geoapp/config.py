@@ -83,8 +83,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "GEOAPP_REQUEST_SECONDS",
-        "20",
-        "time budget of one request's costly steps (filters, sorting, tiles); past it, a 503",
+        "2",
+        "time budget of a request's filter evaluation (CQL2); past it, a 503",
     ),
     Setting(
         "GEOAPP_WARM_UP",
