@@ -655,35 +655,49 @@ def test_english_switch_sticks(new_tab, context):
     assert tab.external == [] and tab.errors == []
 
 
-def test_phone_width_shows_map_and_panel(new_tab, browser):
+JS_SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
+    'a[href], button, select, input:not([type=hidden]), summary, .leaflet-control a'))
+    .filter((e) => { const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden'
+            && r.bottom > 0 && r.top < innerHeight && r.right > 0 && r.left < innerWidth; })
+    .filter((e) => { const r = e.getBoundingClientRect();
+        const hit = e.closest('label') || e;  // a checkbox is hit through its label
+        const h = hit.getBoundingClientRect();
+        return Math.max(r.height, h.height) < 44 || Math.max(r.width, h.width) < 44; })
+    .map((e) => e.outerHTML.slice(0, 80)).join(" | ")"""
+
+
+def test_phone_is_map_first_with_a_bottom_sheet(new_tab, browser):
+    """On a phone the map fills the screen; results, filters and legend are a sheet over it,
+    opened by its handle; every control on screen is at least 44 px; 数据导入 is one tap away."""
     phone = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
     )
     try:
         tab = new_tab(phone)
         tab.open(f"/?county={LONG}")
-        map_box = tab.page.locator(".folium-map").bounding_box()
-        assert map_box is not None
-        assert map_box["height"] > 300 and map_box["width"] > 300
-        assert tab.page.locator(".folium-map").is_visible()
-        assert tab.clusters() == []
-        assert tab.drawn()["projects"] == FEATURES_LONG["projects"]
-        assert tab.page.evaluate(JS_ON_SCREEN, "projects") == FEATURES_LONG["projects"]
-
-        # The panel sits under the map; a user scrolls to it and can still filter.
-        panel = tab.page.locator(".side-panel")
-        panel.scroll_into_view_if_needed()
-        assert panel.is_visible()
-        county = tab.page.locator("select[name=county]")
+        page = tab.page
+        map_box = page.locator(".folium-map").bounding_box()
+        assert map_box["height"] > 0.75 * 844 and map_box["width"] == 390
+        assert tab.drawn()["projects"] + sum(tab.clusters()) == FEATURES_LONG["projects"]
+        assert page.get_by_role("link", name="数据导入").is_visible()
+        handle = page.locator(".sheet-handle")
+        assert handle.is_visible() and handle.get_attribute("aria-expanded") == "false"
+        county = page.locator("select[name=county]")
+        assert not county.is_visible() or county.bounding_box()["y"] > 844  # under the fold
+        assert page.evaluate(JS_SMALL_TARGETS) == ""
+        handle.tap()
+        page.wait_for_function(
+            "() => document.querySelector('.side-panel').getBoundingClientRect().top < 300"
+        )
+        assert handle.get_attribute("aria-expanded") == "true"
         county.scroll_into_view_if_needed()
-        assert county.is_visible()
-        with tab.page.expect_navigation():
+        assert county.is_visible() and county.bounding_box()["y"] < 844
+        assert page.evaluate(JS_SMALL_TARGETS) == ""
+        with page.expect_navigation():
             county.select_option(LINZE)
         tab.wait_drawn()
         assert tab.drawn()["projects"] == 1
-        legend = tab.page.locator("#legend")
-        legend.scroll_into_view_if_needed()
-        assert legend.is_visible()
         assert tab.external == [] and tab.errors == []
     finally:
         phone.close()

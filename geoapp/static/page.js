@@ -236,6 +236,24 @@
     });
   }
 
+  /* On a phone the side panel is a bottom sheet: its handle opens and closes it; choosing a
+   * result closes it, so the map shows the popup. */
+  function bottomSheet() {
+    var handle = document.querySelector(".sheet-handle");
+    if (!handle) return;
+    var panel = handle.parentElement;
+    function set(open) {
+      panel.classList.toggle("sheet-open", open);
+      handle.setAttribute("aria-expanded", open ? "true" : "false");
+    }
+    handle.addEventListener("click", function () {
+      set(!panel.classList.contains("sheet-open"));
+    });
+    document.querySelectorAll("table.results tbody tr").forEach(function (row) {
+      row.addEventListener("click", function () { set(false); });
+    });
+  }
+
   window.geoapp.page = function (map, options) {
     form = document.getElementById("filter-form");
     // Leaflet's credit without its link: an intranet page links nowhere outside.
@@ -246,6 +264,7 @@
     resultRows(map);
     filterForm();
     exportNotice();
+    bottomSheet();
     if (options.selected) {
       var layerId = options.selected[0];
       var id = options.selected[1];
