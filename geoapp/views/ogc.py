@@ -21,7 +21,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from geoapp import cql2
+from geoapp import cql2, ogc_html
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.ogc import (
@@ -136,7 +136,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         url = f"{base()}/collections/{layer.id}/{kind}"
         doc = queryables_doc(layer, audience, str(get_locale()), url, kind == "queryables")
         if _wants_html():
-            return _respond(doc, "queryables")
+            return _respond(doc, "queryables", layer=layer)
         return Response(_dumps(doc), mimetype="application/schema+json")
 
     @bp.route("/collections/<collection_id>/items", methods=["GET", "POST"])
@@ -173,7 +173,7 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
                 "href": f"{base()}/collections/{layer.id}",
             },
         ]
-        return _with_crs(_respond(feature, "item", GEOJSON), crs)
+        return _with_crs(_respond(feature, "item", GEOJSON, layer), crs)
 
     return bp
 
@@ -213,7 +213,7 @@ def _items(layer: LayerDef, audience: str, collection_url: str) -> Response:
         "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "links": _page_links(collection_url, args, offset, limit, matched),
     }
-    return _with_crs(_respond(body, "items", GEOJSON), crs)
+    return _with_crs(_respond(body, "items", GEOJSON, layer), crs)
 
 
 def _params() -> MultiDict:
@@ -484,9 +484,19 @@ def _wants_html() -> bool:
     return best == "text/html"
 
 
-def _respond(doc: dict, kind: str, mimetype: str = "application/json"):
+def _respond(
+    doc: dict, kind: str, mimetype: str = "application/json", layer: LayerDef | None = None
+):
     if _wants_html():
-        return render_template("ogc.html", doc=doc, kind=kind, locale=str(get_locale()))
+        locale = str(get_locale())
+        return render_template(
+            "ogc.html",
+            doc=doc,
+            kind=kind,
+            locale=locale,
+            view=ogc_html.view(kind, layer, doc, locale),
+            link_label=ogc_html.link_label,
+        )
     response = jsonify(doc)
     response.mimetype = mimetype
     return response
