@@ -88,16 +88,27 @@ class LegendEntry:
     label: str
     color: str
     kind: str  # "fill" or "stroke"
+    count: int | None = None  # features of the filter in this class
 
 
-def legend(layer: LayerDef, locale: str) -> list[LegendEntry]:
-    """Legend rows derived from the style: one per value of each colouring field."""
+def legend(
+    layer: LayerDef, locale: str, counts: dict[str, dict[str, int]] | None = None
+) -> list[LegendEntry]:
+    """Legend rows derived from the style: one per value of each colouring field, with how
+    many features of the filter have it (``counts``: field → value → count)."""
     entries = []
     for kind in ("fill", "stroke"):
         name = getattr(layer.style, kind)
         if name:
+            found = (counts or {}).get(name)
             entries += [
-                LegendEntry(v.label(locale), v.color or "", kind) for v in layer.fields[name].values
+                LegendEntry(
+                    v.label(locale),
+                    v.color or "",
+                    kind,
+                    None if found is None else found.get(v.key, 0),
+                )
+                for v in layer.fields[name].values
             ]
     if not entries:
         entries.append(LegendEntry(layer.title(locale), layer.style.fill_color, "plain"))

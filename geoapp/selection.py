@@ -80,6 +80,16 @@ def _union(boxes: list[BBox]) -> BBox | None:
     )
 
 
+def class_counts(store: Store, layer: LayerDef, flt: MapFilter) -> dict[str, dict[str, int]]:
+    """How many features of the filter have each value of the layer's colouring fields (the
+    legend's counts); only those columns are read."""
+    names = [n for n in dict.fromkeys((layer.style.fill, layer.style.stroke)) if n]
+    if not names:
+        return {}
+    frame = store.read(layer.table, flt.query_for(layer, names))
+    return {n: frame[n].dropna().astype(str).value_counts().to_dict() for n in names}
+
+
 MAX_ROWS = 200  # rows in the side panel's results list; the export has all of them
 
 

@@ -28,3 +28,25 @@ def test_counts_per_county_follow_the_filter(client):
 def test_counts_with_a_bad_filter_are_refused_naming_it(client):
     bad = client.get("/api/layers/projects/counts?status=nope")
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "status"
+
+
+def test_the_legend_counts_each_class_of_the_filter(client):
+    """The legend says how many of the filtered projects are in each status (and warning)."""
+    import re
+
+    projects = tiny_frames()["projects"]
+    in_long = projects[projects["county_code"] == LONG]
+    page = client.get(f"/?county={LONG}").get_data(as_text=True)
+    legend = page[page.index('id="legend"') :]
+    counts = dict(
+        re.findall(
+            r'<span class="legend-label">([^<]+)</span><span class="legend-count" '
+            r'data-count="(\d+)"',
+            legend,
+        )
+    )
+    assert counts["在建"] == str((in_long["status"] == "construction").sum())
+    building = sum(
+        int(counts[label]) for label in ("谋划储备", "前期推进", "在建", "竣工", "投产", "达效")
+    )
+    assert building == len(in_long)

@@ -242,6 +242,8 @@
     var handle = document.querySelector(".sheet-handle");
     if (!handle) return;
     var panel = handle.parentElement;
+    var legend = document.getElementById("legend");
+    if (legend && window.getComputedStyle(handle).display !== "none") legend.open = false;
     function set(open) {
       panel.classList.toggle("sheet-open", open);
       handle.setAttribute("aria-expanded", open ? "true" : "false");

@@ -11,7 +11,7 @@ from geoapp.layers import LayerDef
 from geoapp.page_state import parse_page_state
 from geoapp.query import MapFilter
 from geoapp.render import MapContext, build_map, legend, page_parts
-from geoapp.selection import MAX_ROWS, result_rows, select
+from geoapp.selection import MAX_ROWS, class_counts, result_rows, select
 from geoapp.services import services
 from geoapp.views import OFFICIAL_AUDIENCE
 
@@ -46,7 +46,7 @@ def index():
         map_html=map_html,
         map_script=map_script,
         layers=layers,
-        legends={lyr.id: legend(lyr, locale) for lyr in layers},
+        legends={lyr.id: legend(lyr, locale, class_counts(svc.store, lyr, flt)) for lyr in layers},
         selection=selection,
         results={lyr.id: result_rows(svc.store, lyr, flt) for lyr in listed},
         choices={lyr.id: svc.choices(lyr) for lyr in layers},
