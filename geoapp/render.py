@@ -323,6 +323,13 @@ def chrome_texts() -> dict[str, str]:
         "rectangleStart": _("Click and drag to draw a rectangle."),
         "release": _("Release the mouse to finish drawing."),
         "crossing": _("The edges of an area cannot cross."),
+        "lon": _("Lon"),
+        "lat": _("Lat"),
+        "measureLength": _("Measure a distance"),
+        "measureArea": _("Measure an area"),
+        "length": _("Length"),
+        "area": _("Area"),
+        "mu": _("mu"),
     }
 
 

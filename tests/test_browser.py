@@ -590,6 +590,61 @@ def test_county_and_park_names_are_written_on_the_map_without_piling_up(new_tab)
     assert tab.errors == [] and tab.external == []
 
 
+def test_in_view_count_readout_and_measuring_tool(new_tab):
+    """Beside the filter's total, how many are in view; the pointer's lon/lat; and a
+    distance and an area measured on the map (m and km; m² and 亩) without filtering."""
+    tab = new_tab()
+    tab.open(f"/?county={LONG}")
+    page = tab.page
+    in_view = page.locator('[data-inview="projects"]')
+    assert in_view.inner_text() == str(FEATURES_LONG["projects"])
+    tab.set_view(30.0, 100.0, 12)  # nowhere near a project
+    tab.wait_settled()
+    page.wait_for_function(
+        "() => document.querySelector('[data-inview=projects]').textContent === '0'"
+    )
+    tab.set_view(34.9, 106.8, 12)
+    tab.wait_settled()
+    box = page.locator(".folium-map").bounding_box()
+
+    def at(lat: float, lng: float) -> tuple[float, float]:
+        p = page.evaluate(f"(ll) => {JS_MAP}.latLngToContainerPoint(ll)", [lat, lng])
+        return box["x"] + p["x"], box["y"] + p["y"]
+
+    def click(lat: float, lng: float) -> None:
+        """As a hand does: move there, then click, then a pause (not a double click)."""
+        page.mouse.move(*at(lat, lng), steps=4)
+        page.mouse.click(*at(lat, lng))
+        page.wait_for_timeout(150)
+
+    page.mouse.move(*at(34.9, 106.8))
+    assert re.search(r"经度 106\.8\d+ +纬度 34\.9\d+", page.locator(".geoapp-readout").inner_text())
+    url = page.url
+    page.locator(".geoapp-measure-polyline").click()
+    for point in ((34.9, 106.78), (34.9, 106.82), (34.9, 106.82)):  # the last again: the end
+        click(*point)
+    text = page.locator(".geoapp-measure-result").inner_text()
+    metres = page.evaluate(f"() => {JS_MAP}.distance([34.9, 106.78], [34.9, 106.82])")
+    assert text.startswith("长度") and f"{metres / 1000:.2f}"[:3] in text and "km" in text
+    page.keyboard.press("Escape")
+    page.locator(".geoapp-measure-polygon").click()
+    square = [(34.89, 106.79), (34.89, 106.81), (34.91, 106.81), (34.91, 106.79)]
+    for point in [*square, square[0]]:
+        click(*point)
+    text = page.locator(".geoapp-measure-result").inner_text()
+    found = re.search(r"面积 ([\d,]+) m² · ([\d,.]+) 亩", text)
+    assert found, text
+    m2 = float(found.group(1).replace(",", ""))
+    from pyproj import Geod
+
+    lats, lons = zip(*square, strict=True)
+    expected = abs(Geod(ellps="WGS84").polygon_area_perimeter(lons, lats)[0])  # about 4.05 km²
+    assert m2 == pytest.approx(expected, rel=0.03)  # clicks land on whole pixels
+    assert float(found.group(2).replace(",", "")) == pytest.approx(m2 / 666.667, rel=0.01)
+    assert page.url == url  # measuring filters nothing
+    assert tab.errors == [] and tab.external == []
+
+
 def test_project_named_like_html_stays_text(new_tab):
     tab = new_tab()
     tab.open(f"/?county={LONG}")

@@ -265,7 +265,20 @@ window.geoapp = (function () {
       });
       return next;
     }
+    /* How many of the layer's features are in the view, counted as drawn (a bubble by its
+     * centre); the panel shows it beside the filter's total. */
+    function countInView() {
+      var b = map.getBounds();
+      var box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+        Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+      var inView = 0;
+      index.getClusters(box, Math.round(map.getZoom())).forEach(function (item) {
+        inView += item.properties.cluster ? item.properties.point_count : 1;
+      });
+      map.fire("geoapp:inview", { id: spec.id, count: inView });
+    }
     function draw() {
+      countInView();
       var next = wanted();
       Object.keys(shown).forEach(function (key) {
         if (next[key]) return;

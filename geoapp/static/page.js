@@ -83,6 +83,7 @@
     /* The area is kept by the server and the URL carries its id: a detailed shape would not
      * fit in a URL (nor in the tile and export links made from it). */
     map.on(L.Draw.Event.CREATED, function (event) {
+      if (map.geoappMeasuring) return;  // a measurement, not a filter
       var body = new URLSearchParams({ within: toWkt(event.layer.getLatLngs()) });
       fetch(form.dataset.areasUrl, { method: "POST", body: body })
         .then(function (response) {
@@ -256,12 +257,97 @@
     });
   }
 
+  /* Beside the filter's totals: how many are in view; where the pointer is (lon, lat); and
+   * a measuring tool for distances and areas (m², 亩), which filters nothing. */
+  function mapReadouts(map, texts) {
+    map.on("geoapp:inview", function (event) {
+      var figure = document.querySelector('[data-inview="' + event.id + '"]');
+      if (figure) figure.textContent = Number(event.count).toLocaleString();
+    });
+    var Readout = L.Control.extend({
+      options: { position: "bottomleft" },
+      onAdd: function () {
+        var box = L.DomUtil.create("div", "geoapp-readout leaflet-control");
+        box.setAttribute("aria-hidden", "true");  // a pointer's place, not content
+        return box;
+      },
+    });
+    var readout = new Readout().addTo(map);
+    function show(latlng) {
+      readout.getContainer().textContent = texts.lon + " " + latlng.lng.toFixed(5) + "  " +
+        texts.lat + " " + latlng.lat.toFixed(5);
+    }
+    map.on("mousemove", function (event) { show(event.latlng); });
+    map.on("moveend", function () { show(map.getCenter()); });
+    show(map.getCenter());
+    measureTool(map, texts);
+  }
+
+  function formatLength(metres, texts) {
+    return metres >= 1000 ? (metres / 1000).toLocaleString(undefined, { maximumFractionDigits: 2 })
+      + " km" : Math.round(metres).toLocaleString() + " m";
+  }
+
+  function measureTool(map, texts) {
+    if (!L.Draw || !L.GeometryUtil) return;
+    var shapes = L.featureGroup().addTo(map);
+    var Measure = L.Control.extend({
+      options: { position: "topleft" },
+      onAdd: function () {
+        var bar = L.DomUtil.create("div", "leaflet-bar geoapp-measure");
+        [["polyline", texts.measureLength, "↔"], ["polygon", texts.measureArea, "▱"]]
+          .forEach(function (kind) {
+            var button = L.DomUtil.create("a", "geoapp-measure-" + kind[0], bar);
+            button.href = "#";
+            button.setAttribute("role", "button");
+            button.title = kind[1];
+            button.setAttribute("aria-label", kind[1]);
+            button.textContent = kind[2];
+            L.DomEvent.on(button, "click", function (event) {
+              L.DomEvent.preventDefault(event);
+              L.DomEvent.stopPropagation(event);
+              var Handler = kind[0] === "polyline" ? L.Draw.Polyline : L.Draw.Polygon;
+              map.geoappMeasuring = true;
+              new Handler(map, { showLength: true, metric: true, feet: false,
+                shapeOptions: { color: "#6a1b9a", weight: 3, dashArray: "6 4" } }).enable();
+            });
+          });
+        return bar;
+      },
+    });
+    new Measure().addTo(map);
+    map.on("draw:drawstop", function () {
+      window.setTimeout(function () { map.geoappMeasuring = false; }, 0);
+    });
+    map.on(L.Draw.Event.CREATED, function (event) {
+      if (!map.geoappMeasuring) return;
+      var latlngs = event.layer.getLatLngs();
+      var text;
+      if (event.layerType === "polyline") {
+        var metres = 0;
+        for (var i = 1; i < latlngs.length; i++) metres += map.distance(latlngs[i - 1], latlngs[i]);
+        text = texts.length + " " + formatLength(metres, texts);
+      } else {
+        var m2 = L.GeometryUtil.geodesicArea(latlngs[0]);
+        text = texts.area + " " + Math.round(m2).toLocaleString() + " m² · " +
+          (m2 / (10000 / 15)).toLocaleString(undefined, { maximumFractionDigits: 1 }) + " " + texts.mu;
+      }
+      var box = document.createElement("p");
+      box.className = "geoapp-measure-result";
+      box.textContent = text;
+      shapes.addLayer(event.layer);
+      event.layer.bindPopup(box).openPopup();
+      event.layer.on("popupclose", function () { shapes.removeLayer(event.layer); });
+    });
+  }
+
   window.geoapp.page = function (map, options) {
     form = document.getElementById("filter-form");
     // Leaflet's credit without its link: an intranet page links nowhere outside.
     if (map.attributionControl) map.attributionControl.setPrefix("Leaflet");
     localChrome(map, options.texts);
     drawTools(map, options);
+    mapReadouts(map, options.texts);
     urlState(map);
     resultRows(map);
     filterForm();
