@@ -96,6 +96,7 @@ bench: setup browser
 	dpkg -s libsqlite3-mod-spatialite >/dev/null 2>&1 || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y libsqlite3-mod-spatialite)
 	$(BIN)/python bench/paint.py
+	$(BIN)/python bench/overview.py
 	$(BIN)/python bench/query.py
 	$(BIN)/python bench/tiles.py
 	$(BIN)/python bench/memory.py

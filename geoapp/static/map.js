@@ -165,7 +165,7 @@ window.geoapp = (function () {
 
   function clusterMarker(spec, index, map, cluster) {
     var count = cluster.properties.point_count;
-    var size = count < 10 ? 30 : count < 100 ? 36 : count < 1000 ? 44 : 52;
+    var size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 44;
     var channel = spec.style.stroke;
     var ring = channel ? Object.values(channel.colors)[cluster.properties.rank] : null;
     var icon = L.divIcon({
@@ -204,8 +204,10 @@ window.geoapp = (function () {
   }
 
   function clusterIndex(spec, features) {
+    // extent 256: the radius is in screen pixels, wider than the largest bubble (44 px), so
+    // bubbles do not cover each other (nor much of the land under them).
     return new Supercluster({
-      radius: 40, maxZoom: 15,
+      radius: 48, extent: 256, maxZoom: 15,
       map: function (props) { return { rank: strokeRank(spec, props) }; },
       reduce: function (acc, props) { acc.rank = Math.min(acc.rank, props.rank); },
     }).load(features);
