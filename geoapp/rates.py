@@ -152,3 +152,52 @@ def _dates(column: pd.Series) -> pd.Series:
 
 def _share(part: float, whole: float) -> float | None:
     return None if not whole else part / whole
+
+
+RANK_BY = {"county": "county_code", "park": "park_id", "unit": "unit", "leader": "leader"}
+LIST_SIZE = 3  # places on the red list (best) and on the black list (worst)
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One place of a 红黑榜: its key, its rates and how many of its projects warn red/yellow."""
+
+    key: str
+    rates: Rates
+    red: int
+    yellow: int
+
+
+def ranking(projects: pd.DataFrame, by: str, as_of: date) -> list[Ranked]:
+    """Places (counties, parks, units or leaders) best first: by 开复工率, then 投资完成率,
+    then fewer red warnings; places without projects are not ranked."""
+    column = RANK_BY[by]
+    places = []
+    for key, rows in projects.groupby(projects[column].astype("string"), dropna=True):
+        warnings = (
+            rows["warning"].astype("string") if "warning" in rows else pd.Series([], dtype="string")
+        )
+        places.append(
+            Ranked(
+                str(key),
+                rates(rows, as_of),
+                int((warnings == "red").sum()),
+                int((warnings == "yellow").sum()),
+            )
+        )
+    return sorted(
+        places,
+        key=lambda p: (
+            -(p.rates.start_resume_rate or 0),
+            -(p.rates.investment_rate or 0),
+            p.red,
+            p.key,
+        ),
+    )
+
+
+def red_and_black(ranked: list[Ranked]) -> tuple[list[Ranked], list[Ranked]]:
+    """The red list (the best ``LIST_SIZE``) and the black list (the worst, worst first); with
+    fewer than two lists' worth of places, each list takes a third of them."""
+    size = min(LIST_SIZE, len(ranked) // 3) if len(ranked) < 2 * LIST_SIZE else LIST_SIZE
+    return ranked[:size], ranked[::-1][:size]

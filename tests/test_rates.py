@@ -155,3 +155,39 @@ def test_a_bad_reporting_date_is_a_400_naming_as_of(huludao_client, value):
     response = huludao_client.get(f"/api/rates?as_of={value}")
     assert response.status_code == 400
     assert response.get_json()["parameter"] == "as_of"
+
+
+def test_places_rank_by_start_rate_then_investment_then_red_warnings():
+    from geoapp.rates import ranking, red_and_black
+
+    frame = long_county()
+    frame["county_code"] = [["A", "B", "C", "D", "E", "F", "G"][i % 7] for i in range(len(frame))]
+    frame["warning"] = ["red" if i % 5 == 0 else None for i in range(len(frame))]
+    as_of = date(2023, 4, 30)
+    ranked = ranking(frame, "county", as_of)
+    groups = {key: rows for key, rows in frame.groupby("county_code")}
+    order = {
+        key: (
+            -rates(rows, as_of).start_resume_rate,
+            -rates(rows, as_of).investment_rate,
+            int((rows["warning"] == "red").sum()),
+            key,
+        )
+        for key, rows in groups.items()
+    }
+    assert [p.key for p in ranked] == sorted(order, key=order.get)
+    assert len({p.rates.start_resume_rate for p in ranked}) > 1  # the fixture tells them apart
+    assert sum(p.rates.projects.count for p in ranked) == 188
+    assert sum(p.red for p in ranked) == (frame["warning"] == "red").sum()
+    red, black = red_and_black(ranked)
+    assert [p.key for p in red] == [p.key for p in ranked[:3]]
+    assert [p.key for p in black] == [p.key for p in ranked[::-1][:3]]
+
+
+def test_the_api_ranks_counties_with_their_names(huludao_client):
+    body = huludao_client.get("/api/rankings?by=county&as_of=2022-06-05").get_json()
+    assert {p["name"]: p["count"] for p in body["places"]} == {"陇县": 250, "临泽县": 250}
+    assert body["red_list"] == [] and body["black_list"] == []  # two places: no lists
+    assert "开复工率" in body["rule"]
+    bad = huludao_client.get("/api/rankings?by=colour")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "by"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date
 
 import numpy as np
 import shapely
@@ -22,8 +21,6 @@ from geoapp.drawn import save_area
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.query import MapFilter, parse_within, whole_number
-from geoapp.rates import COLUMNS as RATE_COLUMNS
-from geoapp.rates import rates
 from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -55,42 +52,6 @@ def areas():
         raise BadRequest(_("Send the drawn area as within=<WKT polygon>."), param="within")
     key = save_area(services().store, parse_within(raw.strip()), "map")
     return jsonify({"id": key, "within": key}), 201
-
-
-@bp.get("/rates")
-def progress_rates():
-    """开工率, 开复工率, 投资完成率… of the projects the map's filter selects, at the end of the
-    reporting date ``as_of`` (default today); see ``geoapp.rates``."""
-    svc = services()
-    layer = next(
-        (lyr for lyr in svc.layers_for(OFFICIAL_AUDIENCE) if set(RATE_COLUMNS) <= set(lyr.fields)),
-        None,
-    )
-    if layer is None:
-        raise NotFound(_("No layer holds projects with start dates and investment."))
-    args = request.args.copy()
-    as_of = reporting_date(args.pop("as_of", None))
-    flt, errors = svc.parse_filter(args, [layer])
-    if errors:
-        raise errors[0]
-    frame = svc.store.read(layer.table, flt.query_for(layer, RATE_COLUMNS))
-    return jsonify(rates(frame, as_of).to_json())
-
-
-def reporting_date(raw: str | None) -> date:
-    """``as_of=2024-06-30``: a real date from 2000 to 2100; today when not given."""
-    if raw is None:
-        return date.today()
-    try:
-        day = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
-    except ValueError:
-        day = None
-    if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        raise BadRequest(
-            _("as_of must be a date from 2000-01-01 to 2100-12-31, like 2024-06-30."),
-            param="as_of",
-        )
-    return day
 
 
 @bp.get("/layers/<layer_id>/features")

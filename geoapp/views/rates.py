@@ -1,0 +1,115 @@
+"""Progress for the weekly meeting, as JSON: the rates of any filter at a reporting date
+(``/api/rates``) and the 红黑榜 of counties, parks, units or leaders (``/api/rankings``).
+
+The figures come from ``geoapp.rates`` only; these views choose the projects (the map's
+filter) and the date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, jsonify, request
+from flask_babel import gettext as _
+
+from geoapp.errors import BadRequest, NotFound
+from geoapp.layers import LayerDef
+from geoapp.rates import COLUMNS as RATE_COLUMNS
+from geoapp.rates import RANK_BY, ranking, rates, red_and_black
+from geoapp.services import services
+from geoapp.views import OFFICIAL_AUDIENCE
+
+bp = Blueprint("rates", __name__, url_prefix="/api")
+
+
+@bp.get("/rates")
+def progress_rates():
+    """开工率, 开复工率, 投资完成率… of the projects the map's filter selects, at the end of the
+    reporting date ``as_of`` (default today); see ``geoapp.rates``."""
+    svc = services()
+    layer = _rates_layer()
+    args = request.args.copy()
+    as_of = reporting_date(args.pop("as_of", None))
+    flt, errors = svc.parse_filter(args, [layer])
+    if errors:
+        raise errors[0]
+    frame = svc.store.read(layer.table, flt.query_for(layer, RATE_COLUMNS))
+    return jsonify(rates(frame, as_of).to_json())
+
+
+@bp.get("/rankings")
+def rankings():
+    """红黑榜: counties, parks, responsible units or leaders (``by``) ranked by 开复工率, then
+    投资完成率, then fewer red warnings, at ``as_of``, for the map's filter; the red list (best)
+    and the black list (worst)."""
+    svc = services()
+    layer = _rates_layer()
+    args = request.args.copy()
+    as_of = reporting_date(args.pop("as_of", None))
+    by = args.pop("by", "county")
+    if by not in RANK_BY or RANK_BY[by] not in layer.fields:
+        choices = ", ".join(k for k, v in RANK_BY.items() if v in layer.fields)
+        raise BadRequest(_("by must be one of %(choices)s.", choices=choices), param="by")
+    flt, errors = svc.parse_filter(args, [layer])
+    if errors:
+        raise errors[0]
+    columns = [*RATE_COLUMNS, RANK_BY[by], *(["warning"] if "warning" in layer.fields else [])]
+    ranked = ranking(svc.store.read(layer.table, flt.query_for(layer, columns)), by, as_of)
+    names = svc.areas()
+
+    def row(place) -> dict:
+        body = place.rates.to_json()
+        name = names.name_of(place.key) if by in ("county", "park") else place.key
+        return {
+            "key": place.key,
+            "name": name or place.key,
+            "red": place.red,
+            "yellow": place.yellow,
+            "count": body["projects"]["count"],
+            "rates": body["rates"],
+        }
+
+    red, black = red_and_black(ranked)
+    return jsonify(
+        {
+            "as_of": as_of.isoformat(),
+            "by": by,
+            "rule": _(
+                "Ranked by start-or-resume rate, then investment completion, "
+                "then fewer red warnings."
+            ),
+            "places": [row(p) for p in ranked],
+            "red_list": [p.key for p in red],
+            "black_list": [p.key for p in black],
+        }
+    )
+
+
+def _rates_layer() -> LayerDef:
+    layer = next(
+        (
+            lyr
+            for lyr in services().layers_for(OFFICIAL_AUDIENCE)
+            if set(RATE_COLUMNS) <= set(lyr.fields)
+        ),
+        None,
+    )
+    if layer is None:
+        raise NotFound(_("No layer holds projects with start dates and investment."))
+    return layer
+
+
+def reporting_date(raw: str | None) -> date:
+    """``as_of=2024-06-30``: a real date from 2000 to 2100; today when not given."""
+    if raw is None:
+        return date.today()
+    try:
+        day = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None or not date(2000, 1, 1) <= day <= date(2100, 12, 31):
+        raise BadRequest(
+            _("as_of must be a date from 2000-01-01 to 2100-12-31, like 2024-06-30."),
+            param="as_of",
+        )
+    return day
