@@ -56,10 +56,23 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_budget(app, config.request_seconds)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
-    from geoapp.views import OFFICIAL_AUDIENCE, api, basemap, export, imports, map, ogc, tiles
+    from geoapp.views import (
+        OFFICIAL_AUDIENCE,
+        api,
+        basemap,
+        export,
+        imports,
+        map,
+        ogc,
+        rates,
+        tiles,
+    )
+    from geoapp.views import search as search_views
 
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(rates.bp)
+    app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions
     app.register_blueprint(tiles.bp)
     basemap.init_app(app, config)  # /basemap/…: tiles of GEOAPP_BASEMAP_FILE
     app.register_blueprint(export.bp)
