@@ -53,5 +53,19 @@ def register_budget(app: Flask, seconds: int) -> None:
                 lazy_gettext("More than %(n)s parameters in one request.", n=MAX_PARAMS),
                 param="query",
             )
+        _refuse_nul(request.args)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            _refuse_nul(request.form)
         g.budget_seconds = seconds
         g.deadline = time.monotonic() + seconds
+
+
+def _refuse_nul(params) -> None:
+    """A NUL character is never part of a name or a filter, and PostgreSQL text cannot hold
+    one: refused here, naming the parameter, rather than failing deep in a query."""
+    for name, value in params.items(multi=True):
+        if "\x00" in value or "\x00" in name:
+            raise BadRequest(
+                lazy_gettext("Parameter “%(name)s” contains a NUL character.", name=name[:40]),
+                param=name[:40],
+            )

@@ -24,6 +24,9 @@ ODD = [
     ("/public/ogc/collections/parcels/items?properties=land_state,land_state", "properties"),
     ("/ogc/collections/projects/items?filter=S_INTERSECTS(geometry,POINT(NaN 1))", "filter"),
     ("/ogc/collections/projects/items?filter=S_INTERSECTS(geometry,POINT(1e400 1))", "filter"),
+    ("/api/layers/projects/features?q=%00", "q"),  # PostgreSQL text holds no NUL
+    ("/ogc/collections/projects/items?filter=name%3D%27%00%27", "filter"),
+    ("/api/layers/projects/features?leader=%00", "leader"),
 ]
 
 
@@ -35,6 +38,11 @@ def test_odd_input_is_a_4xx_in_json_naming_the_parameter(client, url, param):
     assert body["code"] and body["description"]
     if param:
         assert body.get("parameter") == param
+
+
+def test_a_nul_in_the_search_box_is_explained_on_the_page(client):
+    response = client.get("/?q=a%00b")
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("url", ["/ogc/nothing", "/ogc/collections/nothing/items", "/api/x"])
