@@ -131,6 +131,7 @@ def test_text_up_to_100_characters(client):
         ("q=a&limit=0", "limit"),
         ("q=a&limit=21", "limit"),
         ("q=a&limit=x", "limit"),
+        ("q=%00", "q"),  # no text holds a NUL (PostgreSQL's cannot): refused, named
     ],
 )
 def test_bad_parameters_answer_ogc_exceptions(client, query, param):
@@ -142,7 +143,7 @@ def test_bad_parameters_answer_ogc_exceptions(client, query, param):
 
 @pytest.mark.parametrize(
     "q",
-    ["%", "_", "\\", "'", "' OR '1'='1", "'; DROP TABLE projects; --", "%_%", "[", "(.*)", "\x00"],
+    ["%", "_", "\\", "'", "' OR '1'='1", "'; DROP TABLE projects; --", "%_%", "[", "(.*)"],
 )
 def test_hostile_text_is_data(client, q):
     """Wildcards, quotes, regex and SQL find only what contains them literally: nothing."""
