@@ -271,7 +271,8 @@ def test_the_browser_paints_the_files_tiles_from_the_app(basemap_settings):
     """Chromium asks the app, and only the app, for the tiles, and paints the file's pixels."""
     from playwright.sync_api import sync_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, serve, watch
+    from tests.fixtures import serve
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, watch
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is not installed: run `make browser`"
     with serve(basemap_settings) as base, sync_playwright() as p:

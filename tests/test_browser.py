@@ -19,10 +19,8 @@ from __future__ import annotations
 import json
 import math
 import re
-import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -30,9 +28,7 @@ from urllib.request import urlopen
 
 import pytest
 from playwright.sync_api import Page, sync_playwright
-from werkzeug.serving import make_server
 
-from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
 from geoapp.stores import GeoPackageStore
@@ -46,6 +42,7 @@ from tests.fixtures import (
     SqlReads,
     gunicorn_serving,
     open_store,
+    serve,
     settings_for,
     tiny_frames,
 )
@@ -234,19 +231,6 @@ def watch(page: Page, base: str) -> Tab:
     page.on("pageerror", lambda error: tab.errors.append(str(error)))
     page.on("requestfailed", lambda r: tab.failed.append(r.url))
     return tab
-
-
-@contextmanager
-def serve(settings: dict[str, str]) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-        server.server_close()
 
 
 @pytest.fixture(scope="module", params=["geopackage", "postgis"])

@@ -10,13 +10,9 @@ import json
 import re
 import shutil
 import subprocess
-import threading
 from urllib.parse import quote
 
 import pytest
-from werkzeug.serving import make_server
-
-from geoapp import create_app
 
 ITEMS = "/ogc/collections/projects/items"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -256,16 +252,12 @@ def test_the_document_declares_blank_map_filters_html_and_405(client):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from geoapp.stores import GeoPackageStore
-    from tests.fixtures import tiny_frames
+    from tests.fixtures import serve, tiny_frames
 
     path = tmp_path_factory.mktemp("ogc") / "tiny.gpkg"
     GeoPackageStore.create(path, tiny_frames())
-    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": path}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/ogc"
-    server.shutdown()
-    server.server_close()
+    with serve({"GEOAPP_DATA": str(path)}) as root:
+        yield f"{root}/ogc"
 
 
 def ogrinfo(*args: str) -> str:

@@ -10,8 +10,6 @@ import json
 import re
 import shutil
 import subprocess
-import threading
-from contextlib import contextmanager
 from urllib.request import urlopen
 
 import geopandas as gpd
@@ -20,36 +18,21 @@ import pyogrio
 import pytest
 import shapely
 from owslib.ogcapi.features import Features
-from werkzeug.serving import make_server
 
-from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
 from geoapp.views import OFFICIAL_AUDIENCE
-from tests.fixtures import open_store
+from tests.fixtures import open_store, serve
 from tests.test_ogc import ogrinfo, served  # noqa: F401 (served: the tiny data over HTTP)
 
 LAYERS = {layer.id: layer for layer in load_layers(PROJECT_ROOT / "layers")}
 GDAL_ENV = {"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin"}
 
 
-@contextmanager
-def serving(path):
-    """The app on the GeoPackage at ``path``, over HTTP on loopback: its root URL."""
-    server = make_server("127.0.0.1", 0, create_app({"GEOAPP_DATA": str(path)}), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
 @pytest.fixture(scope="module")
 def demo_served(demo_gpkg):
     """The demo data (1,288 projects with spread-out dates, real county outlines) over HTTP."""
-    with serving(demo_gpkg) as root:
+    with serve({"GEOAPP_DATA": str(demo_gpkg)}) as root:
         yield root
 
 

@@ -283,7 +283,7 @@
     measureTool(map, texts);
   }
 
-  function formatLength(metres, texts) {
+  function formatLength(metres) {
     return metres >= 1000 ? (metres / 1000).toLocaleString(undefined, { maximumFractionDigits: 2 })
       + " km" : Math.round(metres).toLocaleString() + " m";
   }
@@ -326,7 +326,7 @@
       if (event.layerType === "polyline") {
         var metres = 0;
         for (var i = 1; i < latlngs.length; i++) metres += map.distance(latlngs[i - 1], latlngs[i]);
-        text = texts.length + " " + formatLength(metres, texts);
+        text = texts.length + " " + formatLength(metres);
       } else {
         var m2 = L.GeometryUtil.geodesicArea(latlngs[0]);
         text = texts.area + " " + Math.round(m2).toLocaleString() + " m² · " +
