@@ -10,6 +10,8 @@ THREADS ?= 4
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 VENDOR := geoapp/static/vendor
 MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
+# The app signs sessions with GEOAPP_SECRET_KEY; unless it is set, the key made once here.
+SECRET = GEOAPP_SECRET_KEY=$${GEOAPP_SECRET_KEY:-$$(cat instance/secret_key)}
 
 .PHONY: run test setup assets translations data browser gdal postgis lint format check screenshot
 
@@ -18,11 +20,16 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 # --timeout restarts a worker whose main loop hangs; a slow request is stopped by the app's
 # own budget (GEOAPP_REQUEST_SECONDS). Request lines up to 8 KB (gunicorn's most); larger
 # filters and drawn areas go by POST.
-run: setup data
-	GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
+run: setup data instance/secret_key
+	$(BIN)/geoapp users first-admin --password-file instance/admin-password
+	$(SECRET) GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
 		--worker-class gthread --preload --timeout 60 --graceful-timeout 20 \
 		--limit-request-line 8190 --bind $(HOST):$(PORT) --access-logfile - \
 		'geoapp:create_app()'
+
+# Sessions stay valid across restarts and workers with one key, made once, readable by its owner.
+instance/secret_key:
+	mkdir -p instance && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
 test: setup browser gdal postgis
 	$(BIN)/ruff check .
@@ -80,8 +87,8 @@ lint: setup
 format: setup
 	$(BIN)/ruff format . && $(BIN)/ruff check --fix .
 
-check: setup data
-	$(BIN)/geoapp check
+check: setup data instance/secret_key
+	$(SECRET) $(BIN)/geoapp check
 
 # Regenerate the README screenshots (needs a CJK font: apt-get install fonts-wqy-microhei).
 screenshot: setup data browser

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Flask
 
+from geoapp.auth.access import init_access, limiter
 from geoapp.budget import register_budget
 from geoapp.config import PROJECT_ROOT, Config
 from geoapp.errors import ConfigError
@@ -36,11 +37,13 @@ VENDOR_ASSETS = (
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The app for the settings in the environment, overridden by ``test_config``."""
     config = Config.load(test_config)
+    config.check_secret_key()
     _check_assets()
     app = Flask(
         __name__, template_folder=str(PROJECT_ROOT / "templates"), static_folder=str(STATIC_DIR)
     )
     app.config["SECRET_KEY"] = config.secret_key
+    app.config.update(_cookie_settings(config.https))
     app.json.ensure_ascii = False  # Chinese stays readable in every JSON response
     app.config["MAX_CONTENT_LENGTH"] = config.max_upload_mb * 1024 * 1024  # 413 beyond
     app.json.sort_keys = False  # keep declared field order; sorting big pages costs time
@@ -53,12 +56,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         services.warm_up()
     init_i18n(app)
     register_handlers(app)
+    init_access(app, lambda: services.store)
     register_budget(app, config.request_seconds)
     register_filters(app)
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
     from geoapp.views import (
         OFFICIAL_AUDIENCE,
         api,
+        auth,
         basemap,
         export,
         imports,
@@ -69,6 +74,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     from geoapp.views import search as search_views
 
+    for writes in (api.bp, imports.bp):  # per user, only for POST and the like
+        limiter.limit(config.write_limit, key_func=_user_key, exempt_when=_reading)(writes)
+    app.register_blueprint(auth.bp)
     app.register_blueprint(map.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
@@ -80,6 +88,32 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))
     app.register_blueprint(ogc.make_blueprint("public_ogc", "/public/ogc", "public"))
     return app
+
+
+def _cookie_settings(https: bool) -> dict[str, Any]:
+    """Session cookies out of scripts' reach, not sent by other sites' forms, HTTPS-only
+    when served over HTTPS."""
+    return {
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+    }
+
+
+def _user_key() -> str:
+    from flask import request
+    from flask_login import current_user
+
+    return current_user.username or request.remote_addr or ""
+
+
+def _reading() -> bool:
+    from flask import request
+
+    return request.method in ("GET", "HEAD", "OPTIONS")
 
 
 def _check_assets() -> None:

@@ -6,9 +6,10 @@ A layer whose id field is also its ``area.county`` field is the source of county
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
+from geoapp.auth.scope import Scope
 from geoapp.layers import LayerDef
 from geoapp.query import admin_prefix
 from geoapp.stores.base import Query, Store
@@ -39,6 +40,15 @@ class AreaChoices:
             return self.parks
         prefix = admin_prefix(county)
         return tuple(p for p in self.parks if p.parent and p.parent.startswith(prefix))
+
+    def within(self, scope: Scope) -> AreaChoices:
+        """Only the counties and parks inside ``scope``."""
+        if not scope.bounded:
+            return self
+        return AreaChoices(
+            counties=tuple(c for c in self.counties if scope.allows(c.code)),
+            parks=tuple(p for p in self.parks if scope.allows(p.parent)),
+        )
 
     def name_of(self, code: str | None) -> str | None:
         return self._names.get(code) if code else None
@@ -77,10 +87,12 @@ def _choices(store: Store, layers: list[LayerDef], kind: str) -> tuple[AreaChoic
 MAX_CHOICES = 300
 
 
-def field_choices(store: Store, layer: LayerDef, name: str) -> tuple[str, ...]:
-    """The distinct values of a free-text filter field (leaders, units), for a pick list.
+def field_choices(store: Store, layer: LayerDef, name: str, rows: Query) -> tuple[str, ...]:
+    """The distinct values of a free-text filter field (leaders, units) among ``rows``, for a
+    pick list.
 
     Beyond ``MAX_CHOICES`` values a pick list stops helping; the page offers a text box then.
     """
-    values = store.read(layer.table, Query(columns=(name,)))[name].dropna().astype(str).unique()
+    values = store.read(layer.table, replace(rows, columns=(name,)))[name]
+    values = values.dropna().astype(str).unique()
     return tuple(sorted(values)) if len(values) <= MAX_CHOICES else ()

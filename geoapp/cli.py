@@ -464,3 +464,116 @@ def db_copy(source: str, target: str) -> None:
         click.echo("the copy differs from the source", err=True)
         sys.exit(1)
     click.echo(f"copied {source} -> {target}")
+
+
+@main.group()
+def users() -> None:
+    """Accounts: add, change role or password, retire; API tokens for QGIS, GDAL and scripts."""
+
+
+def _account(action, *args) -> None:
+    from geoapp.auth.users import AccountError
+    from geoapp.stores import ChangeRefused
+
+    store, _layers, _config = _services()
+    try:
+        action(store, *args)
+    except (AccountError, ChangeRefused) as error:
+        click.echo(f"error: {error}", err=True)
+        sys.exit(1)
+
+
+ROLE = click.Choice(["investor", "official", "editor", "admin"])
+JURISDICTION = click.option(
+    "--jurisdiction",
+    default="",
+    help="Admin codes the account sees and edits, comma-separated: 610327 (a county), "
+    "2114 (a city), 21 (a province); empty for an admin of everything.",
+)
+PASSWORD = click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Asked for when not given (never pass it on a shared machine's command line).",
+)
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--role", type=ROLE, required=True)
+@JURISDICTION
+@PASSWORD
+def users_add(username: str, role: str, jurisdiction: str, password: str) -> None:
+    """Create an account (the first admin: `geoapp users add admin --role admin`)."""
+    from geoapp.auth.users import add_user
+
+    _account(add_user, username, password, role, jurisdiction, "cli")
+    click.echo(f"added {username} ({role}{', ' + jurisdiction if jurisdiction else ''})")
+
+
+@users.command("passwd")
+@click.argument("username")
+@PASSWORD
+def users_passwd(username: str, password: str) -> None:
+    """Set a new password (signs the account out everywhere)."""
+    from geoapp.auth.users import set_password
+
+    _account(set_password, username, password, "cli")
+    click.echo(f"password of {username} changed")
+
+
+@users.command("role")
+@click.argument("username")
+@click.option("--role", type=ROLE, required=True)
+@JURISDICTION
+def users_role(username: str, role: str, jurisdiction: str) -> None:
+    """Change what an account may do and where."""
+    from geoapp.auth.users import set_role
+
+    _account(set_role, username, role, jurisdiction, "cli")
+    click.echo(f"{username} is now {role}{', ' + jurisdiction if jurisdiction else ''}")
+
+
+@users.command("retire")
+@click.argument("username")
+def users_retire(username: str) -> None:
+    """Close an account and its tokens (kept in the history; `geoapp restore` reopens it)."""
+    from geoapp.auth.users import retire_user
+
+    _account(retire_user, username, "cli")
+    click.echo(f"{username} retired")
+
+
+@users.command("token")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for (QGIS on 张三's PC).")
+def users_token(username: str, label: str) -> None:
+    """Make an API token; it is shown once, keep it like a password."""
+    from geoapp.auth.users import new_token
+
+    _account(lambda store: click.echo(new_token(store, username, label, "cli")))
+
+
+@users.command("first-admin")
+@click.option(
+    "--password-file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the new admin's password (readable by you only).",
+)
+def users_first_admin(password_file: Path) -> None:
+    """Create the account `admin` with a random password when the store has no admin yet."""
+    import secrets
+
+    from geoapp.auth.users import add_user, has_admin
+
+    store, _layers, _config = _services()
+    if has_admin(store):
+        return
+    password = secrets.token_urlsafe(12)
+    password_file.parent.mkdir(parents=True, exist_ok=True)
+    password_file.touch(mode=0o600)
+    password_file.write_text(password + "\n", encoding="utf-8")
+    add_user(store, "admin", password, "admin", "", "cli")
+    click.echo(f"created the account admin; its password is in {password_file}")

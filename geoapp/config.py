@@ -8,6 +8,7 @@ Paths default to folders of this checkout, never to a machine's absolute path.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,7 +62,23 @@ SETTINGS: tuple[Setting, ...] = (
         "GEOAPP_TILE_URL", "", "tile URL template when GEOAPP_BASEMAP=custom (intranet server)"
     ),
     Setting("GEOAPP_TIANDITU_KEY", "", "Tianditu 'tk' key, required when GEOAPP_BASEMAP=tianditu"),
-    Setting("GEOAPP_SECRET_KEY", "dev-only-change-me", "Flask secret key (set it in production)"),
+    Setting(
+        "GEOAPP_SECRET_KEY",
+        "",
+        "signs session cookies and CSRF tokens: a long random text, the same for every app "
+        "process (`make run` makes one in instance/secret_key); the app does not start without",
+    ),
+    Setting("GEOAPP_HTTPS", "0", "1: served over HTTPS, so cookies are sent over HTTPS only"),
+    Setting(
+        "GEOAPP_LOGIN_LIMIT",
+        "10 per minute",
+        "sign-in attempts one address may make (per app process), e.g. '10 per minute'",
+    ),
+    Setting(
+        "GEOAPP_WRITE_LIMIT",
+        "120 per minute",
+        "writes (imports, saves, drawn areas) one user may make (per app process)",
+    ),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
     Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
@@ -94,6 +111,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 READS = ("memory", "sql")
+KNOWN_KEYS = ("dev-only-change-me", "dev", "secret", "change-me", "changeme")
+LIMIT = re.compile(r"^\d+ per (second|minute|hour|day)$")
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
 
 if TYPE_CHECKING:
@@ -116,6 +135,9 @@ class Config:
     tile_url: str
     tianditu_key: str
     secret_key: str
+    https: bool
+    login_limit: str
+    write_limit: str
     tile_cache_mb: int
     max_upload_mb: int
     upload_hours: int
@@ -138,6 +160,7 @@ class Config:
         values["layers_dir"] = Path(values["layers_dir"])
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
+        values["https"] = _switch("GEOAPP_HTTPS", values["https"])
         values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
         values["upload_hours"] = _whole_number("GEOAPP_UPLOAD_HOURS", values["upload_hours"])
         values["uploads_mb"] = _whole_number("GEOAPP_UPLOADS_MB", values["uploads_mb"])
@@ -189,8 +212,26 @@ class Config:
             )
         if self.database_read_url and not self.database_url:
             raise ConfigError("GEOAPP_DATABASE_READ_URL needs GEOAPP_DATABASE_URL (the primary)")
+        for name, limit in (
+            ("GEOAPP_LOGIN_LIMIT", self.login_limit),
+            ("GEOAPP_WRITE_LIMIT", self.write_limit),
+        ):
+            if not LIMIT.match(limit):
+                raise ConfigError(f"{name} must read like '10 per minute', not {limit!r}")
         if self.import_max_rows < 1:
             raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
+
+    def check_secret_key(self) -> None:
+        """A known or short key would let anyone forge a session: refuse to serve. (Commands
+        that only read or write the data need no key.)"""
+        if not self.secret_key:
+            raise ConfigError(
+                "GEOAPP_SECRET_KEY is not set: set a long random text (`make run` makes one)"
+            )
+        if self.secret_key in KNOWN_KEYS or len(self.secret_key) < 32:
+            raise ConfigError(
+                "GEOAPP_SECRET_KEY is a known or short value: use 32+ random characters"
+            )
 
     def _check_basemap_file(self) -> None:
         """GEOAPP_BASEMAP=file needs an MBTiles file of raster tiles, and only it takes one."""

@@ -13,13 +13,13 @@ JSON_BLUEPRINTS = ("api", "rates", "tiles", "basemap", "ogc", "public_ogc", "exp
 MACHINE_PATHS = ("/api/", "/ogc", "/public/ogc", "/tiles/", "/public/tiles/", "/basemap/")
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     """Machines (API, tiles) get JSON errors; people get a page."""
     return request.blueprint in JSON_BLUEPRINTS or request.path.startswith(MACHINE_PATHS)
 
 
 def handle_geoapp_error(error: GeoappError):
-    if _wants_json():
+    if wants_json():
         return jsonify(error.to_json()), error.status
     return render_template("error.html", message=error.message, status=error.status), error.status
 
@@ -29,9 +29,10 @@ def handle_http_error(error: HTTPException):
     messages = {
         404: _("Page not found."),
         413: _("The file is larger than this server accepts (at most %(mb)s MB).", mb=largest),
+        429: _("Too many attempts in a short time: wait a minute, then try again."),
     }
     message = messages.get(error.code) or error.description or error.name
-    if _wants_json():
+    if wants_json():
         return jsonify({"code": error.name, "description": message}), error.code
     return render_template("error.html", message=message, status=error.code), error.code
 

@@ -27,6 +27,7 @@ from shapely.geometry import MultiPolygon, Point, box
 from shapely.geometry.base import BaseGeometry
 from werkzeug.datastructures import MultiDict
 
+from geoapp.auth.scope import Scope
 from geoapp.drawn import is_area_id
 from geoapp.errors import BadRequest
 from geoapp.geo import circle
@@ -52,6 +53,7 @@ class MapFilter:
     ranges: dict[str, tuple[Bound, Bound]] = field(default_factory=dict)
     text: str | None = None
     shapes: dict[str, tuple[str, BaseGeometry]] = field(default_factory=dict)  # param → raw, geom
+    scope: Scope = field(default_factory=Scope.everything)  # the user's, never from the URL
 
     def active(self) -> list[str]:
         names = [p for p in AREA_PARAMS if getattr(self, p)]
@@ -85,7 +87,7 @@ class MapFilter:
         any_of |= {name: v for name, v in self.values.items() if name in layer.filters}
         ranges = {name: r for name, r in self.ranges.items() if name in layer.ranges}
         contains = (layer.search, self.text) if self.text and layer.search else None
-        return Query(
+        query = Query(
             any_of=any_of,
             prefix=prefix,
             shape=self.area(),
@@ -93,6 +95,7 @@ class MapFilter:
             contains=contains,
             columns=tuple(columns) if columns is not None else None,
         )
+        return self.scope.narrow(layer, query)
 
     def for_layer(self, layer: LayerDef) -> MapFilter:
         """Only the parts that apply to ``layer`` (its tiles and points URLs take no others)."""

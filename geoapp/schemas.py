@@ -9,6 +9,7 @@ map (``drawn_areas``) are records too.
 
 from __future__ import annotations
 
+from geoapp.auth.users import TOKENS_TABLE, USERS_TABLE, tokens_schema, users_schema
 from geoapp.drawn import DRAWN_TABLE, drawn_schema
 from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
 from geoapp.layers import LayerDef
@@ -61,4 +62,6 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
         schemas[MAPPINGS_TABLE] = mappings_schema()
     schemas[OUTLINES_TABLE] = outlines_schema()
     schemas[DRAWN_TABLE] = drawn_schema()
+    schemas[USERS_TABLE] = users_schema()
+    schemas[TOKENS_TABLE] = tokens_schema()
     return schemas

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from geoapp.auth.scope import Scope
 from geoapp.catalog import AreaChoice, AreaChoices
 from geoapp.coords import wgs84_to_gcj02
 from geoapp.layers import LayerDef
@@ -114,11 +115,13 @@ def feature_suggestions(
     title: str,
     areas: AreaChoices,
     shift: bool,
+    scope: Scope,
 ) -> Group | None:
     label = layer.label_field or layer.id_field
     places = (layer.area.get("county"), layer.area.get("park"))  # named in the detail
     columns = tuple(dict.fromkeys(n for n in (label, layer.id_field, *fields, *places) if n))
     query = Query(contains=(fields, text), columns=columns, limit=limit * READ_FACTOR)
+    query = scope.narrow(layer, query)  # only rows the user may see
     frame = store.read(layer.table, query)
     frame = frame[~(frame.geometry.is_empty | frame.geometry.isna())]
     if frame.empty:

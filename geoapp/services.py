@@ -8,13 +8,14 @@ shows up at the next request and a write to other tables costs them nothing.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from flask import current_app
 from flask_babel import gettext as _
 from shapely.geometry.base import BaseGeometry
 from werkzeug.datastructures import MultiDict
 
+from geoapp.auth.access import current_scope
 from geoapp.catalog import AreaChoices, area_choices, field_choices
 from geoapp.config import Config
 from geoapp.drawn import load_area
@@ -22,7 +23,7 @@ from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.query import MapFilter
 from geoapp.query import parse_filter as parse_args
-from geoapp.stores.base import Store
+from geoapp.stores.base import Query, Store
 
 MAX_DRAWN_CACHED = 256
 
@@ -57,14 +58,16 @@ class Services:
         raise NotFound(_("Unknown layer “%(id)s”.", id=layer_id), param="layer")
 
     def choices(self, layer: LayerDef) -> dict[str, tuple[str, ...]]:
-        """Pick lists for a layer's free-text filters, cached per store version."""
+        """Pick lists for a layer's free-text filters, of the rows the user may see; cached
+        per store version and scope."""
+        scope = current_scope()
         version = self.store.version(layer.table)
-        key = (version, layer.id)
+        key = (version, layer.id, scope.key())
         with self._lock:
             if key in self._choices:
                 return self._choices[key]
         found = {
-            name: field_choices(self.store, layer, name)
+            name: field_choices(self.store, layer, name, scope.narrow(layer, Query()))
             for name in layer.filters
             if layer.fields[name].type == "text"
         }
@@ -88,13 +91,25 @@ class Services:
             self._areas = (version, choices)
         return choices
 
+    def areas_in_scope(self) -> AreaChoices:
+        """The counties and parks the user may choose (an official: their jurisdiction's)."""
+        return self.areas().within(current_scope())
+
     def parse_filter(
-        self, args: MultiDict, layers: list[LayerDef]
+        self, args: MultiDict, layers: list[LayerDef], audience: str = "internal"
     ) -> tuple[MapFilter, list[BadRequest]]:
         """The map's filter model from request arguments, checked against what the store
-        holds (counties, parks, kept drawn areas)."""
+        holds (counties, parks, kept drawn areas), bounded to what the user may see."""
         areas = self.areas()
-        return parse_args(args, layers, areas.county_codes(), areas.park_ids(), self.drawn_area)
+        flt, errors = parse_args(
+            args, layers, areas.county_codes(), areas.park_ids(), self.drawn_area
+        )
+        return replace(flt, scope=current_scope(audience)), errors
+
+    def scoped(self, layer: LayerDef, query: Query, audience: str = "internal") -> Query:
+        """A query of the request's own (a feature by id, a search) bounded to what the user
+        may see, as ``parse_filter`` bounds the map's filters."""
+        return current_scope(audience).narrow(layer, query)
 
     def drawn_area(self, key: str) -> BaseGeometry | None:
         """A kept drawn area; cached, as areas never change once kept."""

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 import pytest
 
+# Every app under test, and every gunicorn it starts, signs sessions with one random key.
+os.environ.setdefault("GEOAPP_SECRET_KEY", secrets.token_hex(32))
+
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.stores import GeoPackageStore
+from tests.accounts import signed_in
 from tests.fixtures import SCHEMAS, SqlReads, settings_for, tiny_frames
 from tests.postgis_cluster import Cluster
 
@@ -57,7 +63,8 @@ def app(where: str):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """An admin's client: every route, every row (what each role sees: test_access.py)."""
+    return signed_in(app)
 
 
 @pytest.fixture(scope="session")

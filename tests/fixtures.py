@@ -31,6 +31,7 @@ from geoapp.geo import area_mu
 from geoapp.layers import load_layers
 from geoapp.schemas import record_schemas
 from geoapp.stores import Store
+from tests.accounts import provision
 
 SCHEMAS = record_schemas(load_layers(PROJECT_ROOT / "layers"))
 
@@ -297,10 +298,12 @@ GUNICORN = [  # as the Makefile's `run` starts it
 
 @contextlib.contextmanager
 def gunicorn_serving(where: Path | str) -> Iterator[str]:
-    """gunicorn as `make run` starts it, on a free port, serving this store; its base URL."""
+    """gunicorn as `make run` starts it, on a free port, serving this store; its base URL.
+    The store gets the test admin (``tests.accounts``): send ``bearer(token_of("admin"))``."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
+    provision(open_store(where))
     env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where))
     env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
     command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
@@ -314,7 +317,7 @@ def gunicorn_serving(where: Path | str) -> Iterator[str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(base + "/api/layers", timeout=2)
+            urllib.request.urlopen(base + "/login", timeout=2)
             break
         except OSError:
             time.sleep(0.2)
@@ -327,12 +330,15 @@ def gunicorn_serving(where: Path | str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def serve(settings: dict[str, str]) -> Iterator[str]:
-    """The app with these settings over HTTP on loopback (a werkzeug thread): its root URL."""
+    """The app with these settings over HTTP on loopback (a werkzeug thread): its root URL.
+    The store gets the test admin (``tests.accounts``): send ``bearer(token_of("admin"))``."""
     from werkzeug.serving import make_server
 
     from geoapp import create_app
 
-    server = make_server("127.0.0.1", 0, create_app(settings), threaded=True)
+    app = create_app(settings)
+    provision(app.extensions["geoapp"].store)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -24,6 +24,7 @@ from geoapp.basemaps import basemap_layers
 from geoapp.config import Config
 from geoapp.errors import ConfigError
 from geoapp.stores import GeoPackageStore
+from tests.accounts import signed_in
 from tests.fixtures import tiny_frames
 
 ZOOMS = (0, 1, 2)
@@ -113,7 +114,7 @@ def basemap_app(basemap_settings):
 
 @pytest.fixture
 def basemap_client(basemap_app):
-    return basemap_app.test_client()
+    return signed_in(basemap_app)
 
 
 # ---------------------------------------------------------------- the tile route
@@ -163,7 +164,7 @@ def test_an_impossible_tile_is_a_400_naming_the_coordinate(basemap_client, url, 
 def test_another_extension_or_no_basemap_file_is_a_json_404(basemap_client, gpkg):
     response = basemap_client.get("/basemap/1/0/0.jpg")
     assert response.status_code == 404 and response.get_json()["parameter"] == "ext"
-    plain = create_app({"GEOAPP_DATA": gpkg}).test_client()
+    plain = signed_in(create_app({"GEOAPP_DATA": gpkg}))
     for url in ("/basemap/1/0/0.png", "/basemap/1/0"):
         response = plain.get(url)
         assert response.status_code == 404 and response.is_json
@@ -175,7 +176,7 @@ def test_jpeg_tiles_are_served_as_jpeg_and_a_format_is_found_when_not_declared(t
     path = make_mbtiles(tmp_path / "photo.mbtiles", {"name": "ortho"}, tiles)
     settings = {"GEOAPP_DATA": gpkg, "GEOAPP_BASEMAP": "file", "GEOAPP_BASEMAP_FILE": path}
     app = create_app(settings)
-    client = app.test_client()
+    client = signed_in(app)
     response = client.get("/basemap/0/0/0.jpg")
     assert response.status_code == 200 and response.mimetype == "image/jpeg"
     assert response.data == jpeg
@@ -193,7 +194,7 @@ def test_threads_each_read_the_file(basemap_app):
 
     def fetch(xy: tuple[int, int]) -> bool:
         x, y = xy
-        with basemap_app.test_client() as client:
+        with signed_in(basemap_app) as client:
             return client.get(f"/basemap/2/{x}/{y}.png").data == png(color(2, x, y))
 
     cells = [(x, y) for x in range(4) for y in range(4) if (x, y) != (0, 0)] * 4
@@ -235,17 +236,17 @@ def test_a_script_in_the_metadata_stays_text(tmp_path, gpkg):
         {(0, 0, 0): png((0, 0, 0))},
     )
     settings = {"GEOAPP_DATA": gpkg, "GEOAPP_BASEMAP": "file", "GEOAPP_BASEMAP_FILE": path}
-    html = create_app(settings).test_client().get("/").get_data(as_text=True)
+    html = signed_in(create_app(settings)).get("/").get_data(as_text=True)
     assert "alert(1)" in html and "<script>alert" not in html and "<img" not in html
 
 
 def test_custom_and_tianditu_templates_still_make_a_page(gpkg):
     custom = {"GEOAPP_BASEMAP": "custom", "GEOAPP_TILE_URL": "http://10.0.0.5/t/{z}/{x}/{y}.png"}
     tianditu = {"GEOAPP_BASEMAP": "tianditu", "GEOAPP_TIANDITU_KEY": "k123"}
-    html = create_app({"GEOAPP_DATA": gpkg, **custom}).test_client().get("/")
+    html = signed_in(create_app({"GEOAPP_DATA": gpkg, **custom})).get("/")
     assert html.status_code == 200
     assert tile_urls(html.get_data(as_text=True)) == ["http://10.0.0.5/t/{z}/{x}/{y}.png"]
-    html = create_app({"GEOAPP_DATA": gpkg, **tianditu}).test_client().get("/")
+    html = signed_in(create_app({"GEOAPP_DATA": gpkg, **tianditu})).get("/")
     assert html.status_code == 200
     assert [u.split(".")[1] for u in tile_urls(html.get_data(as_text=True))] == ["tianditu"] * 2
 
@@ -358,7 +359,7 @@ def test_the_two_settings_go_together(mbtiles):
 def test_the_file_is_only_read(mbtiles, gpkg):
     before = mbtiles.read_bytes()
     app = create_app({"GEOAPP_DATA": gpkg} | _file(mbtiles))
-    assert app.test_client().get("/basemap/1/1/1.png").status_code == 200
+    assert signed_in(app).get("/basemap/1/1/1.png").status_code == 200
     assert mbtiles.read_bytes() == before
     assert sorted(p.name for p in mbtiles.parent.iterdir() if "basemap" in p.name) == [
         "basemap.mbtiles"  # no -journal or -wal beside it
@@ -387,7 +388,7 @@ def test_gdal_makes_a_basemap_file_as_the_readme_says(tmp_path, gpkg):
     meta = app.extensions["geoapp_basemap"].metadata
     assert meta.format == "png" and meta.max_zoom == 11  # 512 px over 0.3°
     assert meta.min_zoom < meta.max_zoom  # gdaladdo's overviews (to one tile's size)
-    client = app.test_client()
+    client = signed_in(app)
     for z in range(meta.min_zoom, meta.max_zoom + 1):
         response = client.get("/basemap/{}/{}/{}.png".format(*tile_of(106.85, 34.9, z)))
         assert response.status_code == 200 and response.mimetype == "image/png", z

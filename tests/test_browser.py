@@ -34,6 +34,7 @@ from geoapp.layers import load_layers
 from geoapp.stores import GeoPackageStore
 from geoapp.stores.copy import copy_store
 from tests import scale_fixture
+from tests.accounts import as_admin, signed_context
 from tests.fixtures import (
     LINZE,
     LONG,
@@ -277,8 +278,14 @@ def browser():
 
 
 @pytest.fixture
-def context(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+def signed(browser, base_url):
+    """New browser contexts signed in as the test admin (``tests.accounts``)."""
+    return lambda **options: signed_context(browser, base_url, **options)
+
+
+@pytest.fixture
+def context(signed):
+    context = signed(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     context.set_default_timeout(10_000)
     yield context
     context.close()
@@ -476,12 +483,12 @@ def popup_title(page: Page) -> str | None:
 
 
 @pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
-def test_popups_stay_open_on_every_screen(new_tab, browser, screen):
+def test_popups_stay_open_on_every_screen(new_tab, browser, screen, signed):
     """A row of the results, a dot at the map's top edge and a shared ``sel=`` link each open
     a popup that is still open once the map has moved to show it."""
     width, height = screen
     phone = width < 500
-    ctx = browser.new_context(
+    ctx = signed(
         viewport={"width": width, "height": height},
         is_mobile=phone,
         has_touch=phone,
@@ -706,10 +713,10 @@ JS_SMALL_TARGETS = """() => Array.from(document.querySelectorAll(
     .map((e) => e.outerHTML.slice(0, 80)).join(" | ")"""
 
 
-def test_phone_is_map_first_with_a_bottom_sheet(new_tab, browser):
+def test_phone_is_map_first_with_a_bottom_sheet(new_tab, browser, signed):
     """On a phone the map fills the screen; results, filters and legend are a sheet over it,
     opened by its handle; every control on screen is at least 44 px; 数据导入 is one tap away."""
-    phone = browser.new_context(
+    phone = signed(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
     )
     try:
@@ -742,8 +749,8 @@ def test_phone_is_map_first_with_a_bottom_sheet(new_tab, browser):
         phone.close()
 
 
-def test_phone_header_stays_usable(new_tab, browser):
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+def test_phone_header_stays_usable(new_tab, browser, signed):
+    phone = signed(viewport={"width": 390, "height": 844}, locale="zh-CN")
     try:
         tab = new_tab(phone)
         tab.open(f"/?county={LONG}")
@@ -759,8 +766,8 @@ def test_phone_header_stays_usable(new_tab, browser):
         phone.close()
 
 
-def test_min_zoom_holds_when_fit_keeps_the_start_zoom(new_tab, browser):
-    short = browser.new_context(viewport={"width": 800, "height": 300}, locale="zh-CN")
+def test_min_zoom_holds_when_fit_keeps_the_start_zoom(new_tab, browser, signed):
+    short = signed(viewport={"width": 800, "height": 300}, locale="zh-CN")
     try:
         tab = new_tab(short)
         tab.open("/")
@@ -843,7 +850,7 @@ def test_scale_page_leaves_parcels_and_projects_out(scale_tab, scale):
 
 
 def test_scale_page_stays_under_budget(scale_url):
-    with urlopen(scale_url + "/") as response:
+    with urlopen(as_admin(scale_url + "/")) as response:
         size = len(response.read())
     print(f"\n[browser] scale fixture '/': {size} B of HTML, budget {PAGE_BUDGET} B")
     assert size < PAGE_BUDGET
@@ -1092,16 +1099,16 @@ SCREENS = {"desktop": (1280, 720), "office": (1366, 768), "phone": (390, 844)}
 
 
 @pytest.mark.parametrize("screen", SCREENS)
-def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path):
+def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path, signed):
     """axe-core (WCAG 2 A and AA) on the map, the import form, an import report with its
     column mapping, and the OGC HTML pages, at office and phone sizes."""
     from tests.office_sheets import county_xlsx
 
     width, height = SCREENS[screen]
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    context = signed(viewport={"width": width, "height": height}, locale="zh-CN")
     try:
         tab = watch(context.new_page(), base_url)
-        for path in ["/", "/import", "/ogc/collections/projects/items?f=html",
+        for path in ["/", "/login", "/import", "/ogc/collections/projects/items?f=html",
                      "/ogc/collections/projects/queryables?f=html", "/ogc/api?f=html"]:  # fmt: skip
             tab.page.goto(base_url + path)
             tab.page.add_script_tag(path=str(AXE))

@@ -185,8 +185,8 @@ def test_names_stay_text(new_tab):
     assert tab.dialogs == [] and tab.errors == []
 
 
-def test_touch_on_a_phone(new_tab, browser):
-    ctx = browser.new_context(
+def test_touch_on_a_phone(new_tab, browser, signed):
+    ctx = signed(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, locale="zh-CN"
     )
     try:
@@ -207,9 +207,9 @@ def test_touch_on_a_phone(new_tab, browser):
 
 
 @pytest.mark.parametrize("screen", [(1280, 720), (390, 844)], ids=["desktop", "phone"])
-def test_no_wcag_violations_with_the_list_open(browser, base_url, screen):
+def test_no_wcag_violations_with_the_list_open(browser, base_url, screen, signed):
     width, height = screen
-    ctx = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    ctx = signed(viewport={"width": width, "height": height}, locale="zh-CN")
     try:
         tab = watch(ctx.new_page(), base_url)
         tab.open("/")

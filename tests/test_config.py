@@ -8,6 +8,7 @@ from geoapp import create_app
 from geoapp.basemaps import basemap_layers
 from geoapp.config import PROJECT_ROOT, Config
 from geoapp.errors import ConfigError
+from tests.accounts import signed_in
 
 
 def test_defaults_are_inside_the_checkout(monkeypatch):
@@ -52,8 +53,8 @@ def test_tianditu_basemap_carries_the_key_and_a_label_layer():
 def test_amap_basemap_shifts_data_to_gcj02(gpkg):
     app = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_BASEMAP": "amap"})
     plain = create_app({"GEOAPP_DATA": gpkg})
-    shifted_html = app.test_client().get("/").get_data(as_text=True)
-    plain_html = plain.test_client().get("/").get_data(as_text=True)
+    shifted_html = signed_in(app).get("/").get_data(as_text=True)
+    plain_html = signed_in(plain).get("/").get_data(as_text=True)
     assert "[106.805,34.855]" in plain_html  # project A1 in WGS84
     assert "[106.805,34.855]" not in shifted_html  # moved onto AMap's GCJ-02 grid
     assert "autonavi" in shifted_html and "autonavi" not in plain_html

@@ -9,6 +9,7 @@ from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.demo.places import AS_OF, COUNTIES
+from tests.accounts import signed_in
 
 
 def started(frame) -> pd.Series:
@@ -138,7 +139,7 @@ def test_same_seed_same_data(demo_frames):
 
 @pytest.fixture
 def demo_client(demo_gpkg):
-    return create_app({"GEOAPP_DATA": demo_gpkg}).test_client()
+    return signed_in(create_app({"GEOAPP_DATA": demo_gpkg}))
 
 
 def test_city_code_selects_all_its_counties(demo_client):

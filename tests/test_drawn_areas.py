@@ -17,6 +17,7 @@ from shapely.geometry import Polygon
 
 from geoapp import create_app
 from geoapp.drawn import DRAWN_TABLE
+from tests.accounts import as_admin, signed_in
 from tests.fixtures import gunicorn_serving, settings_for
 
 VERTICES = 999  # a closed ring of 1,000 positions
@@ -112,7 +113,7 @@ def test_an_unknown_area_id_is_a_400_naming_within(client):
 
 
 def _keep_in_child(settings: dict, wkt: str, results) -> None:
-    client = create_app(settings).test_client()
+    client = signed_in(create_app(settings))
     results.put(client.post("/api/areas", data={"within": wkt}).get_json()["id"])
 
 
@@ -174,7 +175,7 @@ def test_a_bad_posted_filter_is_a_400_naming_it(client):
 
 def _get(url: str) -> tuple[int, bytes]:
     try:
-        with urllib.request.urlopen(url, timeout=30) as answer:
+        with urllib.request.urlopen(as_admin(url), timeout=30) as answer:
             return answer.status, answer.read()
     except urllib.error.HTTPError as error:
         return error.code, error.read()
@@ -191,7 +192,7 @@ def test_under_gunicorn_a_thousand_vertices_reach_every_route(gpkg):
         request = urllib.request.Request(
             f"{base}/api/areas", data=urllib.parse.urlencode({"within": wkt}).encode()
         )
-        with urllib.request.urlopen(request, timeout=30) as answer:
+        with urllib.request.urlopen(as_admin(request), timeout=30) as answer:
             key = json.loads(answer.read())["id"]
         for path in (
             f"/?within={key}",
@@ -206,5 +207,5 @@ def test_under_gunicorn_a_thousand_vertices_reach_every_route(gpkg):
             f"{base}/ogc/collections/projects/items",
             data=urllib.parse.urlencode({"filter": f"S_INTERSECTS(geometry,{wkt})"}).encode(),
         )
-        with urllib.request.urlopen(posted, timeout=30) as answer:
+        with urllib.request.urlopen(as_admin(posted), timeout=30) as answer:
             assert json.loads(answer.read())["type"] == "FeatureCollection"

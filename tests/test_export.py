@@ -22,6 +22,7 @@ from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
 from geoapp.query import MapFilter
 from geoapp.stores import GeoPackageStore
+from tests.accounts import signed_in
 from tests.fixtures import LINZE, LONG, XSS_NAME, tiny_frames
 
 FILTER = f"county={LONG}&status=construction"
@@ -330,7 +331,7 @@ def test_text_that_looks_like_a_formula_stays_text(tmp_path):
     frames["projects"].loc[0, "name"] = FORMULA
     path = tmp_path / "formula.gpkg"
     GeoPackageStore.create(path, frames)
-    client = create_app({"GEOAPP_DATA": path}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATA": path}))
     frame = read_csv(client.get("/export/projects.csv")).set_index("项目代码")
     assert frame.loc["A1", "项目名称"] == "'" + FORMULA  # quoted: Excel shows it, runs nothing
     book = openpyxl.load_workbook(io.BytesIO(client.get("/export/projects.xlsx").data))

@@ -11,6 +11,7 @@ import sys
 
 import pytest
 
+from tests.accounts import signed_in
 from tests.fixtures import settings_for
 
 ODD = [
@@ -66,7 +67,7 @@ CHILD = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
 from geoapp import create_app
-client = create_app(json.loads(sys.argv[1])).test_client()
+client = signed_in(create_app(json.loads(sys.argv[1])))
 started = time.process_time()
 status = client.get(sys.argv[2]).status_code
 print(json.dumps({"status": status, "cpu": time.process_time() - started}))
@@ -158,7 +159,7 @@ def test_a_filter_past_the_time_budget_stops_and_the_next_request_is_served(tmp_
     frames["projects"] = gpd.GeoDataFrame(many, geometry="geometry", crs=one.crs)
     GeoPackageStore.create(tmp_path / "many.gpkg", frames)
     settings = settings_for(tmp_path / "many.gpkg") | {"GEOAPP_REQUEST_SECONDS": "1"}
-    client = create_app(settings).test_client()
+    client = signed_in(create_app(settings))
     assert client.get("/ogc/collections/projects/items?limit=1").status_code == 200  # loaded
     costly = " OR ".join(f"name LIKE '%{i}x%'" for i in range(100))
     started = time.monotonic()

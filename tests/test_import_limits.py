@@ -31,6 +31,7 @@ from shapely.geometry import Point
 from geoapp import create_app
 from geoapp.imports.problems import FileRefused
 from geoapp.imports.sheets import read_table
+from tests.accounts import signed_in
 from tests.fixtures import LONG
 
 HEADERS = ["项目代码", "项目名称", "建设地点", "经度", "纬度"]
@@ -170,7 +171,7 @@ def app(settings):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    return signed_in(app)
 
 
 @pytest.fixture
@@ -298,17 +299,19 @@ def test_refusals_speak_the_users_language(client, folder):
 
 def test_the_row_limit_is_a_setting(gpkg, tmp_path):
     settings = {"GEOAPP_DATA": str(gpkg), "GEOAPP_UPLOADS": str(tmp_path / "u")}
-    client = create_app(settings | {"GEOAPP_IMPORT_MAX_ROWS": "10"}).test_client()
+    client = signed_in(create_app(settings | {"GEOAPP_IMPORT_MAX_ROWS": "10"}))
     assert post(client, "a.csv", csv_sheet(10)).status_code == 400
-    client = create_app(settings).test_client()  # default: 200,000
+    client = signed_in(create_app(settings))  # default: 200,000
     assert post(client, "a.csv", csv_sheet(10)).status_code == 200
 
 
 def test_a_file_over_the_size_limit_says_the_limit(gpkg, tmp_path):
     folder = tmp_path / "u"
-    client = create_app(
-        {"GEOAPP_DATA": str(gpkg), "GEOAPP_UPLOADS": str(folder), "GEOAPP_MAX_UPLOAD_MB": "1"}
-    ).test_client()
+    client = signed_in(
+        create_app(
+            {"GEOAPP_DATA": str(gpkg), "GEOAPP_UPLOADS": str(folder), "GEOAPP_MAX_UPLOAD_MB": "1"}
+        )
+    )
     response = post(client, "big.csv", b"0" * (1024 * 1024 + 10))
     assert response.status_code == 413 and "最大 1 MB" in response.get_data(as_text=True)
     assert kept(folder) == []
@@ -375,7 +378,7 @@ import json, os, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
 from geoapp import create_app
 settings, path = json.loads(sys.argv[1]), sys.argv[2]
-client = create_app(settings).test_client()
+client = signed_in(create_app(settings))
 started = time.process_time()
 with open(path, "rb") as fh:
     response = client.post(
@@ -511,7 +514,7 @@ def test_uploads_left_unapplied_go_at_the_next_upload(client, folder):
 def test_beyond_their_space_the_oldest_waiting_uploads_go(gpkg, tmp_path):
     folder = tmp_path / "u"
     settings = {"GEOAPP_DATA": str(gpkg), "GEOAPP_UPLOADS": str(folder), "GEOAPP_UPLOADS_MB": "1"}
-    client = create_app(settings).test_client()
+    client = signed_in(create_app(settings))
     first = token_of(post(client, "1.csv", csv_sheet(3)))
     (folder / first / "file" / "ballast").write_bytes(bytes(900 * 1024))
     os.utime(folder / first, (time.time() - 60, time.time() - 60))
@@ -528,7 +531,7 @@ def test_the_shared_temporary_folder_must_be_the_apps_own(gpkg, tmp_path, monkey
     """Another user of the machine who made the default folder first (and could plant files
     in it) gets no upload into it."""
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    client = create_app({"GEOAPP_DATA": str(gpkg)}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATA": str(gpkg)}))
     post(client, "a.csv", csv_sheet(2))
     (root,) = tmp_path.glob("geoapp-uploads-*")
     root.chmod(0o777)
@@ -560,7 +563,7 @@ def counted(monkeypatch) -> list[str]:
 def test_the_report_is_computed_once_and_read_from_its_store(roomy, folder, counted):
     """450 bad rows: three pages of problems, the XLSX report, a language change, the apply —
     one dry run per language; with the file gone after the first, the pages are the same."""
-    client = roomy.test_client()
+    client = signed_in(roomy)
     response = post(client, "坏.csv", csv_sheet(450, bad=True))
     token = token_of(response)
     assert counted == ["坏.csv"]
@@ -619,7 +622,7 @@ def test_two_uploads_at_once_keep_their_own_files_and_reports(app, folder):
     results: dict[str, str] = {}
 
     def send(name: str, body: bytes) -> None:
-        client = app.test_client()
+        client = signed_in(app)
         barrier.wait()
         results[name] = post(client, name, body).get_data(as_text=True)
 

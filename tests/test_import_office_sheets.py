@@ -15,6 +15,7 @@ from geoapp.imports.matching import new_code
 from geoapp.imports.service import apply, prepare_projects
 from geoapp.layers import load_layers
 from tests import office_sheets as office
+from tests.accounts import signed_in
 from tests.fixtures import LINZE, LONG, open_store, settings_for
 from tests.test_import_projects import write_csv
 
@@ -105,7 +106,7 @@ def test_every_page_answers_after_the_imports(where, tmp_path):
     apply(store, prepare_projects(store, LAYERS, office.county_xlsx(tmp_path / "a.xlsx")),
           only_valid=True)  # fmt: skip
     apply(store, prepare_projects(store, LAYERS, office.city_csv(tmp_path / "b.csv")))
-    client = create_app(settings_for(where)).test_client()
+    client = signed_in(create_app(settings_for(where)))
     for page in PAGES:
         assert client.get(page).status_code == 200, page
     body = client.get("/api/layers/projects/features?park=P1").get_json()

@@ -21,6 +21,7 @@ from geoapp.config import PROJECT_ROOT
 from geoapp.imports.problems import FileRefused
 from geoapp.imports.service import ImportRefused, apply, prepare_parcels, prepare_projects
 from geoapp.layers import load_layers
+from tests.accounts import signed_in
 from tests.fixtures import (
     LONG,
     open_store,
@@ -179,7 +180,7 @@ def test_upload_refuses_wrong_types(client, kind, name):
 def test_upload_size_is_limited(gpkg):
     from geoapp import create_app
 
-    client = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_MAX_UPLOAD_MB": "1"}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATA": gpkg, "GEOAPP_MAX_UPLOAD_MB": "1"}))
     big = io.BytesIO(b"0" * (1024 * 1024 + 10))
     response = client.post(
         "/import",

@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pytest
 
+from tests.accounts import token_of
+
 ITEMS = "/ogc/collections/projects/items"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 NAN_POINT = (  # NaN is not JSON, but Python and some clients write it anyway
@@ -260,14 +262,20 @@ def served(tmp_path_factory):
         yield f"{root}/ogc"
 
 
-def ogrinfo(*args: str) -> str:
+def gdal_env(token: str = token_of("admin")) -> dict[str, str]:
+    """What a GIS user sets for GDAL: a timeout and their personal API token."""
+    auth = {"GDAL_HTTP_HEADERS": f"Authorization: Bearer {token}"}
+    return {"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin"} | auth
+
+
+def ogrinfo(*args: str, env: dict[str, str] | None = None) -> str:
     assert shutil.which("ogrinfo"), "ogrinfo is missing: make test installs gdal-bin"
     done = subprocess.run(
         ["ogrinfo", "-ro", *args],
         capture_output=True,
         text=True,
         timeout=120,
-        env={"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin"},
+        env=env or gdal_env(),
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

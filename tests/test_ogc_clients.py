@@ -22,11 +22,12 @@ from owslib.ogcapi.features import Features
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
 from geoapp.views import OFFICIAL_AUDIENCE
+from tests.accounts import as_admin, bearer, token_of
 from tests.fixtures import open_store, serve
-from tests.test_ogc import ogrinfo, served  # noqa: F401 (served: the tiny data over HTTP)
+from tests.test_ogc import gdal_env, ogrinfo, served  # noqa: F401 (served: the tiny data over HTTP)
 
 LAYERS = {layer.id: layer for layer in load_layers(PROJECT_ROOT / "layers")}
-GDAL_ENV = {"GDAL_HTTP_TIMEOUT": "30", "CPL_DEBUG": "OFF", "PATH": "/usr/bin"}
+GDAL_ENV = gdal_env()
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def demo_served(demo_gpkg):
 
 
 def api_json(url: str) -> dict:
-    with urlopen(url, timeout=30) as response:
+    with urlopen(as_admin(url), timeout=30) as response:
         return json.load(response)
 
 
@@ -46,7 +47,7 @@ def api_json(url: str) -> dict:
 
 @pytest.fixture
 def owslib(served):  # noqa: F811 (the fixture imported above)
-    return Features(served)
+    return Features(served, headers=bearer(token_of("admin")))
 
 
 def json_api(served_url: str, query: str) -> dict:

@@ -10,6 +10,7 @@ import pytest
 
 from geoapp import create_app
 from geoapp.ogc_html import number
+from tests.accounts import signed_in
 from tests.fixtures import XSS_NAME, settings_for
 
 ITEMS = "/ogc/collections/projects/items"
@@ -52,7 +53,7 @@ def page(client, url: str) -> _Page:
 
 @pytest.fixture
 def client(gpkg):
-    return create_app(settings_for(gpkg)).test_client()
+    return signed_in(create_app(settings_for(gpkg)))
 
 
 def test_figures_are_grouped_with_at_most_two_decimals():

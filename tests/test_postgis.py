@@ -11,6 +11,7 @@ from geoapp import create_app
 from geoapp.errors import StoreError, StoreUnavailable
 from geoapp.stores import Change, ChangeSet
 from geoapp.stores.pg_schema import MIGRATIONS
+from tests.accounts import signed_in
 from tests.conftest import fill
 from tests.fixtures import open_store, snapshot, tiny_frames
 
@@ -52,7 +53,7 @@ def test_a_schema_newer_than_the_code_is_refused(url):
 
 def test_reads_survive_dropped_connections_and_writes_are_refused_whole(url):
     store = open_store(url)
-    client = create_app({"GEOAPP_DATABASE_URL": url}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATABASE_URL": url}))
     assert client.get("/api/layers/projects/features").status_code == 200
     assert len(store.read("projects")) == 5
     _drop_connections(url)
@@ -68,7 +69,7 @@ def test_reads_survive_dropped_connections_and_writes_are_refused_whole(url):
 
 
 def test_a_lost_database_is_an_error_page_not_a_crash(url, postgis_cluster):
-    client = create_app({"GEOAPP_DATABASE_URL": url}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATABASE_URL": url}))
     assert client.get("/").status_code == 200
     name = url.rsplit("/", 1)[1]
     _drop_connections(url)

@@ -13,6 +13,7 @@ import pytest
 from geoapp import create_app
 from geoapp.rates import rates
 from geoapp.stores import GeoPackageStore
+from tests.accounts import signed_in
 from tests.fixtures import LONG, settings_for, tiny_frames
 
 HULUDAO_DAY = date(2022, 6, 5)  # "early June 2022"
@@ -134,7 +135,7 @@ def huludao_client(tmp_path):
     projects["warning"] = None
     frames["projects"] = gpd.GeoDataFrame(projects, geometry="geometry", crs=template.crs)
     GeoPackageStore.create(tmp_path / "h.gpkg", frames)
-    return create_app(settings_for(tmp_path / "h.gpkg")).test_client()
+    return signed_in(create_app(settings_for(tmp_path / "h.gpkg")))
 
 
 def test_the_api_serves_the_same_figures_for_any_filter(huludao_client):

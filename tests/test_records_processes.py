@@ -25,6 +25,7 @@ from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.stores import Change, ChangeRefused, ChangeSet, Query
+from tests.accounts import as_admin, signed_in
 from tests.conftest import BACKENDS, fill
 from tests.fixtures import LONG, gunicorn_serving, open_store, settings_for
 
@@ -183,7 +184,7 @@ def _every_page_answers(client) -> None:
 
 def test_a_partial_sheet_keeps_ids_and_untouched_fields_and_every_page_answers(demo_copy, tmp_path):
     code = "2026-610327-30-01-000005"
-    client = create_app(settings_for(demo_copy)).test_client()
+    client = signed_in(create_app(settings_for(demo_copy)))
     by_code = client.get(f"/api/layers/projects/features?q={code}").json["features"][0]
     link = f"/api/layers/projects/features/{by_code['id']}"
     before = client.get(link).json["properties"]
@@ -235,7 +236,7 @@ def test_a_sheet_with_a_bad_number_cannot_change_a_column_type(demo_copy, tmp_pa
     )
     store = open_store(demo_copy)
     assert store.read("projects")["completed"].dtype == float
-    client = create_app(settings_for(demo_copy)).test_client()
+    client = signed_in(create_app(settings_for(demo_copy)))
     _every_page_answers(client)
     assert LONG in client.get("/?county=610327").get_data(as_text=True)
 
@@ -247,7 +248,7 @@ def gunicorn(where):
 
 
 def _json(url: str) -> dict:
-    with urllib.request.urlopen(url, timeout=10) as response:
+    with urllib.request.urlopen(as_admin(url), timeout=10) as response:
         return json.load(response)
 
 
@@ -275,11 +276,11 @@ def _upload_and_apply(base: str, name: str, body: str) -> tuple[int, str]:
         data=payload,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
+    with urllib.request.urlopen(as_admin(request), timeout=60) as response:
         page = response.read().decode()
     token = re.search(r"/import/([0-9a-f]{24})/apply", page).group(1)
     applied = urllib.request.Request(base + f"/import/{token}/apply", data=b"", method="POST")
-    with urllib.request.urlopen(applied, timeout=60) as response:
+    with urllib.request.urlopen(as_admin(applied), timeout=60) as response:
         return response.status, response.read().decode()
 
 

@@ -15,6 +15,7 @@ from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.stores import Change, ChangeSet, Query
 from geoapp.tilecache import TileCache
+from tests.accounts import signed_in
 from tests.fixtures import LINZE, open_store
 from tests.pages import page_layers
 
@@ -102,7 +103,7 @@ def test_public_tiles_never_carry_internal_fields(gpkg, tmp_path):
         ),
         encoding="utf-8",
     )
-    client = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": layers}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": layers}))
     official = decode(client.get(P1_TILE).data)["parcels"]["features"]
     public = decode(client.get("/public" + P1_TILE).data)["parcels"]["features"]
     assert len(official) == len(public) == 3
@@ -210,7 +211,7 @@ def test_large_layers_leave_the_page_for_tiles_and_points(gpkg, tmp_path):
         toml = layers / f"{name}.toml"
         text = re.sub(r"tiles_above = \d+", "tiles_above = 2", toml.read_text(encoding="utf-8"))
         toml.write_text(text, encoding="utf-8")
-    client = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": layers}).test_client()
+    client = signed_in(create_app({"GEOAPP_DATA": gpkg, "GEOAPP_LAYERS_DIR": layers}))
     specs = page_layers(client.get("/?county=610327").get_data(as_text=True))
     assert specs["parcels"][0]["mode"] == "tiles" and specs["parcels"][1] is None
     assert specs["parcels"][0]["urls"]["tiles"] == ("/tiles/parcels/{z}/{x}/{y}.pbf?county=610327")
@@ -219,8 +220,8 @@ def test_large_layers_leave_the_page_for_tiles_and_points(gpkg, tmp_path):
 
 
 def test_amap_basemap_shifts_tiles_and_points(gpkg):
-    plain = create_app({"GEOAPP_DATA": gpkg}).test_client()
-    amap = create_app({"GEOAPP_DATA": gpkg, "GEOAPP_BASEMAP": "amap"}).test_client()
+    plain = signed_in(create_app({"GEOAPP_DATA": gpkg}))
+    amap = signed_in(create_app({"GEOAPP_DATA": gpkg, "GEOAPP_BASEMAP": "amap"}))
     tile = P1_TILE
     a = decode(plain.get(tile).data)["parcels"]["features"]
     b = decode(amap.get(tile).data)["parcels"]["features"]

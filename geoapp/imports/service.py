@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geoapp.auth.scope import Scope as Jurisdiction
 from geoapp.coords import geometries_bd09_to_wgs84, geometries_gcj02_to_wgs84
 from geoapp.geo import area_mu
 from geoapp.imports.areas import AmbiguousName, Areas, UnknownName
@@ -41,6 +42,7 @@ from geoapp.stores.changes import ChangeSet
 SURVEY_SUFFIXES = (".txt", ".csv", ".dat")
 NEW_PARCEL_STATE = "available"
 COORDINATE_SYSTEMS = ("wgs84", "gcj02", "bd09")  # lon/lat as GPS, AMap/Tencent, Baidu give them
+EVERYWHERE = Jurisdiction.everything()
 _TO_WGS84 = {"gcj02": geometries_gcj02_to_wgs84, "bd09": geometries_bd09_to_wgs84}
 
 
@@ -102,13 +104,15 @@ def prepare_projects(
     coords: str = "wgs84",
     scope: str | None = None,
     overrides: Mapping[str, str] | None = None,
+    jurisdiction: Jurisdiction = EVERYWHERE,
 ) -> Prepared:
     """Read a project sheet, validate every cell, place every row, count adds and updates.
 
     ``scope``: the admin code of the area the sheet lists in full (a county, or a city); the
     dry run then names the stored projects of that area the sheet lacks. ``overrides``: the
     user's column choices (header → field, "" for not used), over those saved for the
-    sheet's layout."""
+    sheet's layout. ``jurisdiction``: where the user may write; a row elsewhere (or of a
+    stored project elsewhere) is an error at its row."""
     layer = _layer(layers, "projects")
     header_map = load_header_map()
     table = read_table(path, sheet, locale, header_map)
@@ -146,6 +150,7 @@ def prepare_projects(
     rows = [r for r in parsed.rows if _place_row(r, places, problems, table.sheet, locale)]
     frame = _project_frame(rows, layer)
     frame = _in_their_counties(frame, areas, say)
+    frame = _in_jurisdiction(frame, store, layer, jurisdiction, say)
     rejected = sorted({p.row for p in problems if p.severity == "error" and p.row})
     return _counted(
         store,
@@ -180,6 +185,7 @@ def prepare_parcels(
     coords: str = "wgs84",
     locale: str = "zh",
     values: Mapping[str, str] | None = None,
+    jurisdiction: Jurisdiction = EVERYWHERE,
 ) -> Prepared:
     """Read a 界址点 file or a GIS file of parcels (or parks, ``table="parks"``, or standard
     land, ``table="standard_land"``) and find each one's county (and park) from where it lies.
@@ -209,6 +215,10 @@ def prepare_parcels(
         frame["park_id"] = _containing(_parks(store, layers), points)
     for name, value in given.items():
         frame[name] = value
+    if jurisdiction.bounded:
+        say = _Sayer(Path(path).name, locale, problems)
+        frame["_row"] = range(1, len(frame) + 1)  # features are counted from 1
+        frame = _in_jurisdiction(frame, store, layer, jurisdiction, say).drop(columns="_row")
     frame["area_mu"] = area_mu(frame)
     keep = [c for c in (*layer.fields, "geometry") if c in frame.columns]
     # A re-surveyed parcel keeps its state unless the user names one.
@@ -233,10 +243,12 @@ def prepare_progress(
     *,
     sheet: str | None = None,
     locale: str = "zh",
+    jurisdiction: Jurisdiction = EVERYWHERE,
 ) -> Prepared:
-    """A monthly progress sheet: one history row per project and month (nothing written)."""
+    """A monthly progress sheet: one history row per project and month (nothing written).
+    Projects outside ``jurisdiction`` are unknown to it: their rows are errors."""
     layer = _layer(layers, "projects")
-    projects = store.read(layer.table, Query(columns=(layer.id_field,)))
+    projects = store.read(layer.table, jurisdiction.narrow(layer, Query(columns=(layer.id_field,))))
     frame, problems, read = read_progress(path, layer, projects, sheet=sheet, locale=locale)
     existing = set()
     if PROGRESS_TABLE in store.tables():
@@ -543,6 +555,35 @@ def _in_their_counties(frame: gpd.GeoDataFrame, areas: Areas, say: _Sayer) -> gp
     frame["county_code"] = stated.where(stated.notna() & (stated.astype(str) != ""), found)
     keep = ~(outside | nowhere).to_numpy()
     return frame.loc[np.array(keep, dtype=bool)]
+
+
+def _in_jurisdiction(
+    frame: gpd.GeoDataFrame, store: Store, layer: LayerDef, jurisdiction: Jurisdiction, say: _Sayer
+) -> gpd.GeoDataFrame:
+    """Drop, as errors at their rows, rows in a county outside the user's jurisdiction and
+    rows that would change a stored feature of such a county."""
+    if not jurisdiction.bounded or frame.empty:
+        return frame
+    key = layer.id_field
+    stored = store.read(
+        layer.table,
+        Query(any_of={key: frozenset(frame[key].astype(str))}, columns=(key, "county_code")),
+    )
+    stored_county = dict(zip(stored[key].astype(str), stored["county_code"], strict=True))
+    keep = np.ones(len(frame), dtype=bool)
+    rows = zip(frame[key].astype(str), frame["county_code"], frame["_row"], strict=True)
+    for i, (code, county, row) in enumerate(rows):
+        places = [county, *([stored_county[code]] if code in stored_county else [])]
+        outside = [p for p in places if not jurisdiction.allows(p)]
+        if outside:
+            keep[i] = False
+            where = "、".join(jurisdiction.prefixes)
+            say.row(
+                int(row),
+                f"{outside[0] or '未知县区'} 不在您的管辖范围（{where}）内",
+                f"{outside[0] or 'an unknown county'} is outside your jurisdiction ({where})",
+            )
+    return frame.loc[keep]
 
 
 def _given_values(layer: LayerDef, values: Mapping[str, str], locale: str) -> dict[str, object]:

@@ -85,7 +85,8 @@
     map.on(L.Draw.Event.CREATED, function (event) {
       if (map.geoappMeasuring) return;  // a measurement, not a filter
       var body = new URLSearchParams({ within: toWkt(event.layer.getLatLngs()) });
-      fetch(form.dataset.areasUrl, { method: "POST", body: body })
+      var token = document.querySelector('meta[name="csrf-token"]').content;
+      fetch(form.dataset.areasUrl, { method: "POST", body: body, headers: { "X-CSRFToken": token } })
         .then(function (response) {
           return response.json().then(function (answer) {
             if (!response.ok) throw new Error(answer.description);

@@ -43,7 +43,8 @@ class Query:
 
     - ``bbox``: (minx, miny, maxx, maxy) in EPSG:4326; keeps features that intersect it.
     - ``any_of``: field → allowed values (a feature passes if its value is one of them).
-    - ``prefix``: field → text prefix (admin codes: ``2114`` selects every county of 葫芦岛市).
+    - ``prefix``: field → text prefix (admin codes: ``2114`` selects every county of 葫芦岛市),
+      or a tuple of prefixes (any of them; an empty tuple matches nothing).
     - ``shape``: keeps features that intersect it (a drawn area, a circle around a point).
     - ``ranges``: field → (low, high), both inclusive; numbers or ISO dates; None is open.
     - ``contains``: (fields, text): keeps rows where any of the fields contains the text,
@@ -56,7 +57,7 @@ class Query:
 
     bbox: BBox | None = None
     any_of: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    prefix: Mapping[str, str] = field(default_factory=dict)
+    prefix: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
     shape: BaseGeometry | None = None
     ranges: Mapping[str, tuple[Bound, Bound]] = field(default_factory=dict)
     contains: tuple[tuple[str, ...], str] | None = None

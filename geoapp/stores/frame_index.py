@@ -233,7 +233,8 @@ def _attribute_mask(query: Query, frame: gpd.GeoDataFrame) -> np.ndarray:
     for column, allowed in query.any_of.items():
         mask &= _matches(frame[column], lambda values, allowed=allowed: values.isin(allowed))
     for column, prefix in query.prefix.items():
-        mask &= _matches(frame[column], lambda values, prefix=prefix: values.str.startswith(prefix))
+        starts = (prefix,) if isinstance(prefix, str) else prefix
+        mask &= _matches(frame[column], lambda values, starts=starts: values.str.startswith(starts))
     for column, (low, high) in query.ranges.items():
         mask &= _in_range(frame[column], low, high)
     if query.contains is not None:

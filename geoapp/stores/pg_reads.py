@@ -32,7 +32,7 @@ def where(query: Query, info: TableInfo) -> Sql:
     for name, allowed in query.any_of.items():
         parts.append((f"{_text(info, name)} = ANY(?)", [sorted(allowed)]))
     for name, start in query.prefix.items():
-        parts.append((f"starts_with({_text(info, name)}, ?)", [start]))
+        parts.append(_starts_with(info, name, (start,) if isinstance(start, str) else start))
     for name, (low, high) in query.ranges.items():
         parts += _range(info, name, low, high)
     if query.contains is not None:
@@ -46,6 +46,14 @@ def where(query: Query, info: TableInfo) -> Sql:
     if not parts:
         return "TRUE", []
     return " AND ".join(p[0] for p in parts), [v for p in parts for v in p[1]]
+
+
+def _starts_with(info: TableInfo, name: str, starts: tuple[str, ...]) -> Sql:
+    """Any of the prefixes; none at all matches no row."""
+    if not starts:
+        return "FALSE", []
+    column = _text(info, name)
+    return "(" + " OR ".join(f"starts_with({column}, ?)" for _ in starts) + ")", list(starts)
 
 
 def read(dialect: Dialect, conn: Any, info: TableInfo, query: Query) -> gpd.GeoDataFrame:

@@ -13,6 +13,7 @@ import shapely
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from geoapp.basemaps import shifts_to_gcj02
@@ -50,7 +51,7 @@ def areas():
     raw = body.get("within") if isinstance(body, dict | MultiDict) else None
     if not isinstance(raw, str) or not raw.strip():
         raise BadRequest(_("Send the drawn area as within=<WKT polygon>."), param="within")
-    key = save_area(services().store, parse_within(raw.strip()), "map")
+    key = save_area(services().store, parse_within(raw.strip()), current_user.username)
     return jsonify({"id": key, "within": key}), 201
 
 
@@ -87,7 +88,7 @@ def feature(layer_id: str, fid: str):
         query = Query(ids=frozenset([int(fid)]), columns=tuple(fields))
     else:
         query = Query(any_of={layer.id_field: frozenset([fid])}, columns=tuple(fields))
-    found = services().store.read(layer.table, query)
+    found = services().store.read(layer.table, services().scoped(layer, query))
     if found.empty:
         raise NotFound(
             _("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id), param="id"

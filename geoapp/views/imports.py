@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from geoapp.errors import BadRequest, NotFound
 from geoapp.imports.limits import UploadRefused, check_upload
@@ -100,6 +101,8 @@ def upload():
         c.startswith(admin_prefix(scope)) for c in services().areas().county_codes()
     ):
         raise BadRequest(_("Admin code “%(code)s” is not in this data.", code=scope), param="scope")
+    if scope and not current_user.scope.allows(scope):  # its missing projects could be retired
+        raise BadRequest(_("“%(code)s” is outside your jurisdiction.", code=scope), param="scope")
     coords = request.form.get("coords", "wgs84")
     if coords not in COORDINATE_SYSTEMS:
         raise BadRequest(_("Unknown coordinate system “%(name)s”.", name=coords), param="coords")
@@ -116,6 +119,7 @@ def upload():
         check_upload(path, services().config.import_max_rows)
         meta = "\n".join([kind, county, coords, scope, Path(upload.filename).name])
         (folder / "kind").write_text(meta, encoding="utf-8")
+        (folder / "owner").write_text(current_user.username, encoding="utf-8")
         (folder / "values.json").write_text(json.dumps(given, ensure_ascii=False), "utf-8")
         _stored(uploads, folder)
     except UploadRefused as refused:
@@ -165,6 +169,7 @@ def apply_upload(token: str):
             prepared,
             only_valid=request.form.get("only_valid") == "1",
             retire=request.form.get("retire") == "1",
+            author=f"{current_user.username} import:{prepared.file}",
         )
     except ImportRefused as why:
         if why.reason == "unmapped":
@@ -215,7 +220,18 @@ def _folder(token: str) -> Path:
     folder = uploads.folder(token)
     if folder is None:
         raise _gone()
+    if not _owned(folder):  # another user's upload: as if it did not exist
+        abort(404)
     return folder
+
+
+def _owned(folder: Path) -> bool:
+    """Uploads are seen and applied by who sent them (and admins)."""
+    try:
+        owner = (folder / "owner").read_text(encoding="utf-8")
+    except OSError:
+        raise _gone() from None
+    return owner == current_user.username or current_user.may("admin")
 
 
 def _gone() -> NotFound:
@@ -299,9 +315,12 @@ def _prepare(folder: Path) -> Prepared:
             coords=coords,
             scope=scope or None,
             overrides=overrides,
+            jurisdiction=current_user.scope,
         )
     if kind == "progress":
-        return prepare_progress(svc.store, svc.layers, path, locale=locale)
+        return prepare_progress(
+            svc.store, svc.layers, path, locale=locale, jurisdiction=current_user.scope
+        )
     given = folder / "values.json"
     return prepare_parcels(
         svc.store,
@@ -312,6 +331,7 @@ def _prepare(folder: Path) -> Prepared:
         coords=coords,
         locale=locale,
         values=json.loads(given.read_text(encoding="utf-8")) if given.exists() else {},
+        jurisdiction=current_user.scope,
     )
 
 

@@ -23,7 +23,7 @@ MAX_PARK_CHOICES = 300  # beyond this the park list waits for an area, keeping t
 def index():
     svc = services()
     layers = svc.layers_for(OFFICIAL_AUDIENCE)
-    areas = svc.areas()
+    areas = svc.areas_in_scope()
     flt, errors = svc.parse_filter(request.args, layers)
     state, state_errors = parse_page_state(request.args, {lyr.id for lyr in layers})
     selection = select(svc.store, layers, flt, OFFICIAL_AUDIENCE)

@@ -100,7 +100,9 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
     def collections():
         svc, locale = services(), str(get_locale())
         docs = [
-            collection_doc(lyr, svc.store.extent(lyr.table), locale, base())
+            collection_doc(
+                lyr, svc.store.extent(lyr.table, svc.scoped(lyr, Query(), audience)), locale, base()
+            )
             for lyr in svc.layers_for(audience)
         ]
         return _respond(
@@ -118,7 +120,12 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
         svc = services()
         layer = svc.layer(collection_id, audience)
         return _respond(
-            collection_doc(layer, svc.store.extent(layer.table), str(get_locale()), base()),
+            collection_doc(
+                layer,
+                svc.store.extent(layer.table, svc.scoped(layer, Query(), audience)),
+                str(get_locale()),
+                base(),
+            ),
             "collection",
         )
 
@@ -153,9 +160,8 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
                 param="featureId",
             )
         fields = layer.visible_fields(audience)
-        found = services().store.read(
-            layer.table, Query(ids=frozenset([int(feature_id)]), columns=tuple(fields))
-        )
+        query = Query(ids=frozenset([int(feature_id)]), columns=tuple(fields))
+        found = services().store.read(layer.table, services().scoped(layer, query, audience))
         if found.empty:
             raise NotFound(
                 _("Feature %(id)s not found in “%(layer)s”.", id=feature_id, layer=layer.id),
@@ -265,7 +271,7 @@ def _items_query(layer: LayerDef, audience: str) -> Query:
     bbox_crs = _crs("bbox-crs")  # a bad value is a 400 even without a bbox
     if "bbox" in args and bbox_crs != CRS84:
         args["bbox"] = ",".join(str(v) for v in bbox_in_crs84(_numbers(args["bbox"]), bbox_crs))
-    flt, errors = svc.parse_filter(args, [layer])
+    flt, errors = svc.parse_filter(args, [layer], audience)
     if errors:
         raise errors[0]
     query = flt.query_for(layer)

@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from geoapp.auth.access import current_scope
 from geoapp.basemaps import shifts_to_gcj02
 from geoapp.errors import BadRequest
 from geoapp.query import MAX_TEXT, whole_number
@@ -46,12 +47,14 @@ def search():
     svc = services()
     locale = str(get_locale())
     shift = shifts_to_gcj02(svc.config)
-    areas = svc.areas()
+    areas = svc.areas_in_scope()
     titles = {"counties": _("Counties"), "parks": _("Parks")}
     groups = area_suggestions(areas, text, limit, titles, shift)
     for layer, fields in searched_layers(svc.layers_for(OFFICIAL_AUDIENCE), OFFICIAL_AUDIENCE):
         title = layer.title(locale)
-        group = feature_suggestions(svc.store, layer, fields, text, limit, title, areas, shift)
+        group = feature_suggestions(
+            svc.store, layer, fields, text, limit, title, areas, shift, current_scope()
+        )
         if group is not None:
             groups.append(group)
     return jsonify({"q": text, "groups": [g.to_json() for g in groups]})

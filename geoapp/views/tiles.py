@@ -35,11 +35,11 @@ def _tile(audience: str, layer_id: str, z: str, x: str, y: str) -> Response:
     svc = services()
     layer = svc.layer(layer_id, audience)
     zxy = tuple(_whole(name, value) for name, value in (("z", z), ("x", x), ("y", y)))
-    flt, errors = svc.parse_filter(request.args, [layer])
+    flt, errors = svc.parse_filter(request.args, [layer], audience)
     if errors:
         raise errors[0]
     version = svc.store.version(layer.table)
-    key = (audience, layer.id, zxy, tuple(flt.to_args().items(multi=True)))
+    key = (audience, flt.scope.key(), layer.id, zxy, tuple(flt.to_args().items(multi=True)))
     etag = hashlib.sha1(repr((version, key)).encode()).hexdigest()[:20]
     headers = {"ETag": f'"{etag}"', "Cache-Control": _cache_control(audience)}
     if request.if_none_match.contains(etag):
