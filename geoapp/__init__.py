@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         auth,
         basemap,
+        edit,
         export,
         imports,
         map,
@@ -74,10 +75,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     )
     from geoapp.views import search as search_views
 
-    for writes in (api.bp, imports.bp):  # per user, only for POST and the like
+    for writes in (
+        api.bp,
+        imports.bp,
+        edit.bp,
+        edit.history_bp,
+    ):  # per user, only for POST and the like
         limiter.limit(config.write_limit, key_func=_user_key, exempt_when=_reading)(writes)
     app.register_blueprint(auth.bp)
     app.register_blueprint(map.bp)
+    app.register_blueprint(edit.bp)  # /edit/<layer>/<id>: the form
+    app.register_blueprint(edit.history_bp)  # /history/<layer>/<id>: who changed what
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
     app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions

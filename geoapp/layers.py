@@ -41,6 +41,7 @@ _LAYER_KEYS = {
     "ranges",
     "search",
     "results",
+    "edit",
     "area",
     "style",
     "fields",
@@ -107,6 +108,7 @@ class LayerDef:
     search: tuple[str, ...] = ()
     results: tuple[str, ...] = ()
     summary: tuple[str, ...] = ()
+    edit: tuple[str, ...] = ()  # fields the edit form changes (none: the layer is not edited)
     area: dict[str, str] = field(default_factory=dict)
     tiles_above: int | None = None
     cluster: bool = False
@@ -251,6 +253,7 @@ def load_layer(path: Path) -> LayerDef:
         search=top.names("search"),
         results=top.names("results"),
         summary=top.names("summary"),
+        edit=top.names("edit"),
         area=_area(top),
         tiles_above=_threshold(top),
         cluster=_cluster(top),
@@ -395,7 +398,7 @@ def _check_references(top: _Reader, layer: LayerDef) -> None:
     named += [("popup", n) for n in layer.popup] + [("summary", n) for n in layer.summary]
     named += [("filters", n) for n in layer.filters]
     named += [("ranges", n) for n in layer.ranges] + [("search", n) for n in layer.search]
-    named += [("results", n) for n in layer.results]
+    named += [("results", n) for n in layer.results] + [("edit", n) for n in layer.edit]
     named += [(f"area.{kind}", n) for kind, n in layer.area.items()]
     for key, name in named:
         if name is not None and name not in layer.fields:
@@ -408,6 +411,10 @@ def _check_references(top: _Reader, layer: LayerDef) -> None:
         for name in names:
             if layer.fields[name].type not in types:
                 raise top.fail(key, f"field {name!r} must be {' or '.join(types)}")
+    derived = {layer.id_field, *layer.area.values()}
+    for name in layer.edit:
+        if name in derived:
+            raise top.fail("edit", f"{name!r} is the key or an area code: set from the data")
     for name in layer.summary:
         if layer.fields[name].type != "number":
             raise top.fail("summary", f"field {name!r} must be a number to sum it")

@@ -272,6 +272,7 @@ def test_the_browser_paints_the_files_tiles_from_the_app(basemap_settings):
     """Chromium asks the app, and only the app, for the tiles, and paints the file's pixels."""
     from playwright.sync_api import sync_playwright
 
+    from tests.accounts import signed_context
     from tests.fixtures import serve
     from tests.test_browser import CHROMIUM, CHROMIUM_ARGS, watch
 
@@ -279,7 +280,8 @@ def test_the_browser_paints_the_files_tiles_from_the_app(basemap_settings):
     with serve(basemap_settings) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1280, "height": 800})
+            context = signed_context(browser, base, viewport={"width": 1280, "height": 800})
+            page = context.new_page()
             page.set_default_timeout(10_000)
             tab = watch(page, base)
             page.goto(base + "/?view=2/35/105")  # zoom 2: the whole world in 16 tiles

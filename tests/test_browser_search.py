@@ -25,6 +25,7 @@ from tests.test_browser import (  # noqa: F401  (fixtures, used by name)
     context,
     new_tab,
     popup_title,
+    signed,
     watch,
 )
 

@@ -67,6 +67,7 @@ CHILD = """
 import json, resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
 from geoapp import create_app
+from tests.accounts import signed_in
 client = signed_in(create_app(json.loads(sys.argv[1])))
 started = time.process_time()
 status = client.get(sys.argv[2]).status_code

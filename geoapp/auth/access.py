@@ -41,6 +41,8 @@ ACCESS: dict[str | None, str | None] = {
     "export": "official",
     "ogc": "official",
     "imports": "editor",
+    "edit": "editor",
+    "history": "official",  # restoring a version: admins (checked by the route)
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # POSTs that change nothing: an OGC search whose filter is too long for a URL.

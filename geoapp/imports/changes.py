@@ -55,7 +55,7 @@ def row_changes(
             values = _updated(values, record, prepared.carried, blank_clears)
             op = "update"
         if layer.table == "projects" and WARNING_FIELDS[0] not in prepared.carried:
-            values |= _warning(before or {}, values, prepared.as_of)
+            values |= warning_values(before or {}, values, prepared.as_of)
         changes.append(Change(op, layer.table, (code,), values, row=record.get("_row")))
     return changes
 
@@ -76,7 +76,8 @@ def _updated(values: dict, record: dict, carried: frozenset[str], blank_clears: 
     return kept
 
 
-def _warning(before: dict, values: dict, as_of: date) -> dict[str, Any]:
+def warning_values(before: dict, values: dict, as_of: date) -> dict[str, Any]:
+    """A project's warning and its reason once ``values`` are written over ``before``."""
     merged = before | values
     colour, reason = project_warning(*(_day_or_value(merged.get(n)) for n in WARNING_INPUTS), as_of)
     return {"warning": colour, "warning_reason": reason}
@@ -128,7 +129,7 @@ def _projects_at_newest_month(store: Store, prepared, stored: dict) -> list[Chan
         if month.isoformat() < newest_stored.get(str(code), "") or str(code) not in by_code:
             continue
         values = {n: _plain(row[n]) for n in ("completed", "status") if _plain(row[n]) is not None}
-        values |= _warning(by_code[str(code)], values, as_of_month(month))
+        values |= warning_values(by_code[str(code)], values, as_of_month(month))
         changes.append(Change("update", layer.table, (str(code),), values))
     return changes
 

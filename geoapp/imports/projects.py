@@ -268,6 +268,21 @@ def _skipped_rows(
 # --- cells -------------------------------------------------------------------------------------
 
 
+def typed_value(layer: LayerDef, name: str, text: str, locale: str = "zh") -> Any:
+    """One value typed as an import types its cell — the same rules, for the edit form (money
+    in the field's unit, ``1.2亿`` and ``2023年4月1日`` included); a blank is None. Raises
+    ValueError whose message, in the locale's language, names the value and the field."""
+    text = text.strip()
+    if not text or text in BLANKS:
+        return None
+    convert = _converter(name, 1.0, layer, load_header_map(), locale, {}, False)
+    try:
+        return convert(text)
+    except _Invalid as exc:
+        params = {"value": text, "column": layer.fields[name].label(locale)} | exc.params
+        raise ValueError(message(exc.key, locale, **params)) from None
+
+
 def _converter(
     name: str,
     factor: float,

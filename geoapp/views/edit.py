@@ -1,0 +1,124 @@
+"""编辑 and 历史: a feature's form (fields and place), and what changed it, by whom, when.
+
+Editors change features of their jurisdiction; every save is a change set based on the
+version the form was read at, so a save that crossed another person's is shown the other
+changes instead of overwriting them. Officials read the history of what they may see; admins
+bring a version back.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from geoapp import editing
+from geoapp.errors import BadRequest, NotFound
+from geoapp.layers import LayerDef
+from geoapp.ogc_html import cell
+from geoapp.query import whole_number
+from geoapp.services import services
+from geoapp.stores import ChangeRefused
+from geoapp.views import OFFICIAL_AUDIENCE
+
+bp = Blueprint("edit", __name__)
+history_bp = Blueprint("history", __name__)
+
+
+bp.add_app_template_global(editing.form_text, "form_text")
+
+
+@bp.app_template_global()
+def shown(layer: LayerDef, name: str, value, locale: str) -> str:
+    """A stored value as a reader sees it: labels for keys, grouped numbers, ISO dates."""
+    value = value.isoformat() if hasattr(value, "isoformat") else value
+    return cell(layer.fields.get(name), value, locale).text
+
+
+def _feature(layer_id: str, fid: str) -> tuple[LayerDef, editing.Stored]:
+    """The layer and the feature, if the user may see it (else 404, as if it did not exist)."""
+    svc = services()
+    layer = svc.layer(layer_id, OFFICIAL_AUDIENCE)
+    number = whole_number("id", fid, 0, 2**31 - 1)
+    stored = editing.load(svc.store, layer, number, current_user.scope)
+    if stored is None:
+        raise NotFound(_("Feature %(id)s not found in “%(layer)s”.", id=fid, layer=layer.id))
+    return layer, stored
+
+
+@bp.route("/edit/<layer_id>/<fid>", methods=["GET", "POST"])
+def edit(layer_id: str, fid: str):
+    layer, stored = _feature(layer_id, fid)
+    if not layer.edit:
+        raise NotFound(_("“%(layer)s” is not edited here.", layer=layer.id))
+    if request.method == "GET":
+        return _form(layer, stored, stored.values, stored.geometry, stored.version)
+    svc, locale = services(), str(get_locale())
+    base = whole_number("version", request.form.get("version", ""), 0, 2**62)
+    sent = editing.read_form(layer, request.form, locale)
+    conflict = None
+    if not sent.errors:
+        conflict = editing.save(
+            svc.store, svc.layers, layer, stored, sent, base, current_user.username,
+            current_user.scope, locale,
+        )  # fmt: skip
+    if conflict is not None:
+        shown = editing.merged(layer, stored, sent, conflict, request.form)
+        geometry = sent.geometry or stored.geometry
+        return _form(layer, stored, shown, geometry, conflict.version, conflict=conflict), 409
+    if sent.errors:
+        shown = stored.values | {n: request.form.get(n, "") for n in layer.edit}
+        geometry = sent.geometry or stored.geometry
+        return _form(layer, stored, shown, geometry, base, sent.errors), 400
+    return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))
+
+
+def _form(layer, stored, values, geometry, version, errors=None, conflict=None):
+    return render_template(
+        "edit.html",
+        layer=layer,
+        stored=stored,
+        values=values,
+        geometry=editing.as_geojson(geometry),
+        version=version,
+        errors=errors or {},
+        conflict=conflict,
+        locale=str(get_locale()),
+    )
+
+
+@history_bp.get("/history/<layer_id>/<fid>")
+def history(layer_id: str, fid: str):
+    layer, stored = _feature(layer_id, fid)
+    entries = services().store.history(layer.table, stored.key, limit=200)
+    return render_template(
+        "history.html",
+        layer=layer,
+        stored=stored,
+        entries=entries,
+        geometry=editing.as_geojson(stored.geometry),
+        shapes={e.version: editing.as_geojson(_place(e)) for e in entries},
+        saved=request.args.get("saved") == "1",
+        locale=str(get_locale()),
+    )
+
+
+def _place(entry):
+    """The geometry a history entry left (or, for a deletion, the one it removed)."""
+    return (entry.after or entry.before or {}).get("geometry")
+
+
+@history_bp.post("/history/<layer_id>/<fid>/restore")
+def restore(layer_id: str, fid: str):
+    """Bring the feature back as it was at a version (admins only)."""
+    if not current_user.may("admin"):
+        raise BadRequest(_("Only an admin may restore a version."), param="version", status=403)
+    layer, stored = _feature(layer_id, fid)
+    version = whole_number("version", request.form.get("version", ""), 0, 2**62)
+    author = f"restore:{current_user.username}"
+    try:
+        services().store.restore(layer.table, stored.key, version, author)
+    except ChangeRefused as refused:
+        raise BadRequest("; ".join(refused.messages(str(get_locale()))), param="version") from None
+    return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))

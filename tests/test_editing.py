@@ -1,0 +1,187 @@
+"""Editing a feature in its form: fields typed as imports type cells, the place checked, the
+jurisdiction kept, stale saves shown the other person's changes, every save in the history.
+
+Project A1 (陇县乳制品项目, 610327) of tests/fixtures.py; B1 is 临泽's (620723).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from shapely.geometry import Point, box, mapping
+
+from geoapp import create_app
+from tests.accounts import signed_in
+from tests.fixtures import LINZE, LONG, XSS_NAME, open_store, settings_for
+
+
+@pytest.fixture
+def app(where):
+    return create_app(settings_for(where))
+
+
+@pytest.fixture
+def editor(app):
+    return signed_in(app, "editor_long", "editor", LONG)
+
+
+def fid_of(where, code: str) -> int:
+    frame = open_store(where).read("projects")
+    return int(frame.index[frame["project_id"] == code][0])
+
+
+def form_of(html: str) -> dict[str, str]:
+    """The values a browser would send back from the edit form, as it shows them."""
+    fields = dict(re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html))
+    for name, body in re.findall(r'<select[^>]*name="([^"]+)"[^>]*>(.*?)</select>', html, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected', body)
+        fields[name] = chosen.group(1) if chosen else ""
+    fields.pop("csrf_token", None)
+    return {k: v.replace("&#34;", '"').replace("&amp;", "&") for k, v in fields.items()}
+
+
+def test_an_editor_changes_figures_in_the_words_of_a_sheet(editor, where):
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    assert form["name"] == "陇县乳制品项目" and form["status"] == "construction"
+    form |= {"total_investment": "1.2亿", "planned_start": "2026年5月1日", "status": "在建"}
+    done = editor.post(url, data=form)
+    assert done.status_code == 302 and "/history/projects/" in done.location
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert row["total_investment"] == 12000.0
+    assert str(row["planned_start"])[:10] == "2026-05-01"
+    history = open_store(where).history("projects", ("A1",))
+    assert len(history) == 1 and history[0].author == "editor_long"
+    assert set(history[0].fields) >= {"total_investment", "planned_start"}
+    page = editor.get(done.location).get_data(as_text=True)
+    assert re.search(r"1,000\s*→\s*12,000", page) and "editor_long" in page
+
+
+def test_a_stale_save_shows_what_changed_and_loses_nothing(app, where):
+    first = signed_in(app, "editor_long", "editor", LONG)
+    second = signed_in(app, "editor_long2", "editor", LONG)
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    mine = form_of(first.get(url).get_data(as_text=True))
+    theirs = form_of(second.get(url).get_data(as_text=True))
+    assert first.post(url, data=mine | {"completed": "600"}).status_code == 302
+    clash = second.post(url, data=theirs | {"name": "陇县乳业二期"})
+    page = clash.get_data(as_text=True)
+    assert clash.status_code == 409
+    conflict = re.search(r'<section class="notice notice-error conflict".*?</section>', page, re.S)
+    cells = re.findall(r"<td>\s*([^<]*?)\s*</td>", conflict.group(0))
+    assert cells[1:] == ["累计完成投资", "250", "600"] and cells[0].startswith("editor_long, ")
+    assert 'value="陇县乳业二期"' in page  # the editor's own value is kept in the form
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert row["name"] == "陇县乳制品项目" and row["completed"] == 600.0
+    merged = form_of(page)
+    assert second.post(url, data=merged).status_code == 302  # merged: based on the new version
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert row["name"] == "陇县乳业二期" and row["completed"] == 600.0
+    assert [e.author for e in open_store(where).history("projects", ("A1",))] == [
+        "editor_long2",
+        "editor_long",
+    ]
+
+
+@pytest.mark.parametrize(
+    "field, value, said",
+    [
+        ("status", "差不多", "不是有效的“建设阶段”"),
+        ("total_investment", "-5", "金额不能为负数"),
+        ("planned_start", "明年", "明年"),
+    ],
+)
+def test_a_bad_value_is_refused_beside_its_field(editor, where, field, value, said):
+    before = open_store(where).version()
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    answer = editor.post(url, data=form | {field: value})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    error = re.search(rf'<span class="field-error" id="e-{field}">([^<]+)</span>', page)
+    assert error and said in error.group(1)
+    assert f'aria-describedby="e-{field}"' in page
+    assert open_store(where).version() == before
+
+
+def _moved(lon: float, lat: float) -> str:
+    return json.dumps(mapping(Point(lon, lat)))
+
+
+@pytest.mark.parametrize(
+    "geometry, said",
+    [
+        (_moved(100.12, 39.12), "不在您的管辖范围"),  # into 临泽
+        (_moved(150.0, 10.0), "不在中国境内"),
+        (json.dumps(mapping(box(106.8, 34.8, 106.9, 34.9))), "应为点"),
+        ("{not json", "无法识别"),
+    ],
+)
+def test_a_bad_place_is_refused_and_nothing_is_written(editor, where, geometry, said):
+    before = open_store(where).version()
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    answer = editor.post(url, data=form | {"geometry": geometry})
+    assert answer.status_code == 400 and said in answer.get_data(as_text=True)
+    assert open_store(where).version() == before
+
+
+def test_a_point_moved_inside_the_county_is_saved_with_its_county(editor, where):
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    assert editor.post(url, data=form | {"geometry": _moved(106.9, 34.95)}).status_code == 302
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert (round(row.geometry.x, 6), round(row.geometry.y, 6)) == (106.9, 34.95)
+    assert row["county_code"] == LONG
+
+
+def test_a_self_crossing_parcel_outline_is_refused(app, where):
+    editor = signed_in(app, "editor_long", "editor", LONG)
+    parcels = open_store(where).read("parcels")
+    fid = int(parcels.index[parcels["parcel_id"] == "P1-001"][0])
+    form = form_of(editor.get(f"/edit/parcels/{fid}").get_data(as_text=True))
+    corners = [(106.80, 34.85), (106.81, 34.86), (106.81, 34.85), (106.80, 34.86), (106.80, 34.85)]
+    bowtie = {"type": "Polygon", "coordinates": [corners]}
+    answer = editor.post(f"/edit/parcels/{fid}", data=form | {"geometry": json.dumps(bowtie)})
+    assert answer.status_code == 400 and "图形无效" in answer.get_data(as_text=True)
+
+
+def test_who_may_edit_what(app, where):
+    a1, b1 = fid_of(where, "A1"), fid_of(where, "B1")
+    linze = signed_in(app, "editor_linze", "editor", LINZE)
+    official = signed_in(app, "official_long", "official", LONG)
+    assert linze.get(f"/edit/projects/{a1}").status_code == 404  # not theirs: as if missing
+    assert linze.get(f"/edit/projects/{b1}").status_code == 200
+    assert official.get(f"/edit/projects/{a1}").status_code == 403
+    assert official.get(f"/history/projects/{a1}").status_code == 200
+    assert official.get(f"/history/projects/{b1}").status_code == 404
+    boundary = signed_in(app).get("/edit/boundaries/0")
+    assert boundary.status_code == 404  # a layer with nothing to edit
+
+
+def test_text_saved_through_the_form_stays_text(editor, where):
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    marker = XSS_NAME + '"><script>alert(2)</script>'
+    assert editor.post(url, data=form | {"owner": marker}).status_code == 302
+    for page in (editor.get(f"/history/projects/{fid_of(where, 'A1')}"), editor.get(url)):
+        html = page.get_data(as_text=True)
+        assert "<img src=x" not in html and "<script>alert(2)" not in html
+        assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_an_admin_restores_a_version_and_others_may_not(app, where):
+    editor = signed_in(app, "editor_long", "editor", LONG)
+    url = f"/edit/projects/{fid_of(where, 'A1')}"
+    form = form_of(editor.get(url).get_data(as_text=True))
+    editor.post(url, data=form | {"name": "改错的名字"})
+    editor.post(url, data=form_of(editor.get(url).get_data(as_text=True)) | {"name": "又改了"})
+    first = open_store(where).history("projects", ("A1",))[-1].version
+    restore = f"/history/projects/{fid_of(where, 'A1')}/restore"
+    assert editor.post(restore, data={"version": str(first)}).status_code == 403
+    assert signed_in(app).post(restore, data={"version": str(first)}).status_code == 302
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert row["name"] == "改错的名字"
+    assert open_store(where).history("projects", ("A1",))[0].author == "restore:admin"
