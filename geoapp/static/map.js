@@ -367,12 +367,13 @@ window.geoapp = (function () {
     return group;
   }
 
-  /* A popup at a place for a feature known only by id (tiles, or not drawn yet). */
+  /* A popup at a place for a feature known only by id (tiles, or not drawn yet). Its
+   * reference is set before it opens: page.js reads it on 'popupopen' (sel=, the row). */
   function openFetched(map, spec, id, latlng) {
-    var popup = L.popup().setLatLng(latlng).openOn(map);
+    var popup = L.popup().setLatLng(latlng);
     popup.geoappRef = { layer: spec.id, id: id };
+    popup.openOn(map);
     fetchPopup(spec, id, popup);
-    return popup;
   }
 
   /* The drawn layer of a feature, if it is on the map now. */
