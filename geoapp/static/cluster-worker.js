@@ -1,12 +1,14 @@
 /* geoapp's cluster index, kept off the page's thread (a Web Worker started by map.js).
  *
- * Decoding and clustering 100,000 points takes about a second; done here, the page keeps
- * drawing tiles and answering the user meanwhile, and receives only what one view needs.
- * Every message carries a question number that its answer repeats:
- *   {load: features | points.bin ArrayBuffer, fill, stroke} → {count}
+ * Fetching, decoding and clustering 100,000 points takes about a second; done here, the page
+ * keeps drawing tiles and answering the user meanwhile (and a busy page does not hold up the
+ * points), and receives only what one view needs. Every message carries a question number
+ * that its answer repeats:
+ *   {load: GeoJSON features | the absolute URL of points.bin, fill, stroke} → {count}
  *   {box, view, zoom} → {items: the clusters and points in box, inView: how many in view}
  *   {expand: cluster id} → {zoom: where the cluster breaks apart}
- * A question that fails is answered {error}, so the page never waits for nothing.
+ * Questions asked while points.bin is on its way are answered from the index before it. A
+ * question that fails is answered {error}, so the page never waits for nothing.
  */
 /* global Supercluster */
 "use strict";
@@ -58,11 +60,22 @@ function clusterIndex(features, stroke) {
   }).load(features);
 }
 
+function fetchPoints(url, fill, stroke) {
+  return fetch(url)
+    .then(function (response) {
+      if (!response.ok) throw new Error("points.bin: HTTP " + response.status);
+      return response.arrayBuffer();
+    })
+    .then(function (buffer) { return decodePoints(buffer, fill, stroke); });
+}
+
 function load(message) {
-  var features = message.load instanceof ArrayBuffer
-    ? decodePoints(message.load, message.fill, message.stroke) : message.load;
-  index = clusterIndex(features, message.stroke);
-  return { count: features.length };
+  var features = typeof message.load === "string"
+    ? fetchPoints(message.load, message.fill, message.stroke) : message.load;
+  return Promise.resolve(features).then(function (loaded) {
+    index = clusterIndex(loaded, message.stroke);
+    return { count: loaded.length };
+  });
 }
 
 /* The clusters and points around a view, and how many features are in the view itself,
@@ -85,12 +98,11 @@ function answer(message) {
 }
 
 self.onmessage = function (event) {
-  var reply;
-  try {
-    reply = answer(event.data);
-  } catch (error) {
-    reply = { error: String(error) };
-  }
-  reply.question = event.data.question;
-  self.postMessage(reply);
+  var question = event.data.question;
+  Promise.resolve(event.data).then(answer).then(function (reply) {
+    reply.question = question;
+    self.postMessage(reply);
+  }, function (error) {
+    self.postMessage({ question: question, error: String(error) });
+  });
 };

@@ -159,8 +159,8 @@ window.geoapp = (function () {
   var WORKER_URL = new URL("cluster-worker.js", document.currentScript.src).href;
 
   /* A clustered layer's index, kept in a Web Worker (cluster-worker.js): decoding and
-   * clustering 100,000 points there never holds the page's thread. Returns ask(message,
-   * transfer), whose promise resolves with the worker's answer to that message. */
+   * clustering 100,000 points there never holds the page's thread. Returns ask(message),
+   * whose promise resolves with the worker's answer to that message. */
   function clusterWorker() {
     var worker = new Worker(WORKER_URL);
     var asked = 0;
@@ -171,11 +171,11 @@ window.geoapp = (function () {
       if (event.data.error) settle[1](new Error(event.data.error));
       else settle[0](event.data);
     };
-    return function ask(message, transfer) {
+    return function ask(message) {
       message.question = ++asked;
       return new Promise(function (resolve, reject) {
         waiting[message.question] = [resolve, reject];
-        worker.postMessage(message, transfer || []);
+        worker.postMessage(message);
       });
     };
   }
@@ -337,11 +337,10 @@ window.geoapp = (function () {
       drawn(++views);  // an answer still on its way is not drawn
     });
     group.on("popupclose", function () { window.setTimeout(draw, 0); });
-    /* Inline GeoJSON features, or points.bin as an ArrayBuffer (handed to the worker, not
-     * copied); resolves once the new index is built and its view asked for. */
+    /* Inline GeoJSON features, or the absolute URL of points.bin (fetched by the worker);
+     * resolves once the new index is built and its view asked for. */
     group.setFeatures = function (source) {
-      var transfer = source instanceof ArrayBuffer ? [source] : [];
-      return ask({ load: source, fill: spec.style.fill, stroke: spec.style.stroke }, transfer)
+      return ask({ load: source, fill: spec.style.fill, stroke: spec.style.stroke })
         .then(function () {
           loads++;
           if (map.hasLayer(group)) draw();
@@ -355,23 +354,17 @@ window.geoapp = (function () {
     return group;
   }
 
-  /* Many points: fetched as 14 bytes each at once and handed to the worker as soon as they
-   * arrive, while the tiled layers draw (the page's thread stays free for them);
+  /* Many points: 14 bytes each, fetched at once by the worker itself, so neither their
+   * download nor their decoding waits for the page's thread, busy drawing tiles meanwhile;
    * 'geoapp:loaded' once they are on the map. */
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec);
-    fetch(spec.urls.points)
-      .then(function (response) {
-        if (!response.ok) throw new Error("points " + response.status);
-        return response.arrayBuffer();
-      })
-      .then(group.setFeatures)
-      .then(function () {
-        group.whenDrawn(function () {
-          group.loaded = true;
-          map.fire("geoapp:loaded", { id: spec.id });
-        });
+    group.setFeatures(new URL(spec.urls.points, window.location.href).href).then(function () {
+      group.whenDrawn(function () {
+        group.loaded = true;
+        map.fire("geoapp:loaded", { id: spec.id });
       });
+    });
     return group;
   }
 
