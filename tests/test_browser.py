@@ -78,6 +78,9 @@ JS_READY = """(ids) => window.geoapp && ids.every((id) => id in window.geoapp.la
 # fitBounds animates the zoom when it changes by <= 4 levels; min_zoom applies on 'zoomend',
 # which Leaflet fires as it clears _animatingZoom (250 ms later); clusters redraw on 'moveend'.
 JS_SETTLED = f"() => !{JS_MAP}._animatingZoom && performance.now()"
+# Clustered layers draw a view when their worker answers (static/cluster-worker.js).
+JS_CLUSTERS_DRAWN = """() => Promise.all(Object.values(window.geoapp.layers)
+    .filter((l) => l.whenDrawn).map((l) => new Promise((done) => l.whenDrawn(done))))"""
 # (Returning the map instead of undefined would have Playwright serialise all of it: seconds.)
 JS_SET_VIEW = f"([lat, lng, zoom]) => {{ {JS_MAP}.setView([lat, lng], zoom, {{animate: false}}); }}"
 JS_FIT = f"(bounds) => {{ {JS_MAP}.fitBounds(bounds, {{animate: false}}); }}"
@@ -175,7 +178,10 @@ class Tab:
         return drawn.json_value(), self.wait_settled()
 
     def wait_settled(self) -> float:
-        return self.page.wait_for_function(JS_SETTLED, polling="raf").json_value()
+        """Wait until the view has settled and the clusters of that view are drawn."""
+        settled = self.page.wait_for_function(JS_SETTLED, polling="raf").json_value()
+        self.page.evaluate(JS_CLUSTERS_DRAWN)
+        return settled
 
     def set_view(self, lat: float, lng: float, zoom: int) -> None:
         self.page.evaluate(JS_SET_VIEW, [lat, lng, zoom])
@@ -911,6 +917,7 @@ def test_scale_projects_arrive_as_clusters(scale_tab, scale):
     county = max(scale.project_counts, key=scale.project_counts.get)
     west, south, east, north = scale.counties[county]
     tab.set_view((south + north) / 2, (west + east) / 2, MIN_ZOOM)
+    tab.wait_settled()
     clusters = tab.clusters()
     assert clusters and all(n > 1 for n in clusters)
     assert sum(clusters) <= scale.counts["projects"]

@@ -155,31 +155,51 @@ window.geoapp = (function () {
     return marker;
   }
 
-  /* The most urgent outline value among a cluster's points (the first declared, e.g. red). */
-  function strokeRank(spec, props) {
-    var channel = spec.style.stroke;
-    if (!channel) return 99;
-    var rank = Object.keys(channel.colors).indexOf(props[channel.field]);
-    return rank < 0 ? 99 : rank;
+  /* cluster-worker.js sits beside this file (document.currentScript: only while it first runs). */
+  var WORKER_URL = new URL("cluster-worker.js", document.currentScript.src).href;
+
+  /* A clustered layer's index, kept in a Web Worker (cluster-worker.js): decoding and
+   * clustering 100,000 points there never holds the page's thread. Returns ask(message),
+   * whose promise resolves with the worker's answer to that message. */
+  function clusterWorker() {
+    var worker = new Worker(WORKER_URL);
+    var asked = 0;
+    var waiting = {};  // question number → [resolve, reject]
+    worker.onmessage = function (event) {
+      var settle = waiting[event.data.question];
+      delete waiting[event.data.question];
+      if (event.data.error) settle[1](new Error(event.data.error));
+      else settle[0](event.data);
+    };
+    return function ask(message) {
+      message.question = ++asked;
+      return new Promise(function (resolve, reject) {
+        waiting[message.question] = [resolve, reject];
+        worker.postMessage(message);
+      });
+    };
   }
 
-  function clusterMarker(spec, index, map, cluster) {
+  /* A bubble ringed by the most urgent outline colour inside it (the worker's rank); a click
+   * zooms to where it breaks apart. */
+  function clusterMarker(spec, ask, map, cluster) {
     var count = cluster.properties.point_count;
     var size = count < 10 ? 28 : count < 100 ? 34 : count < 1000 ? 40 : 44;
     var channel = spec.style.stroke;
     var ring = channel ? Object.values(channel.colors)[cluster.properties.rank] : null;
+    var label = element("span", Number(count).toLocaleString());
+    label.style.borderColor = ring || "#1565c0";
     var icon = L.divIcon({
-      className: "geoapp-cluster geoapp-cluster-" + spec.id,
-      html: '<span style="border-color:' + (ring || "#1565c0") + '">' +
-        Number(count).toLocaleString() + "</span>",
-      iconSize: [size, size],
+      className: "geoapp-cluster geoapp-cluster-" + spec.id, html: label, iconSize: [size, size],
     });
     var coords = cluster.geometry.coordinates;
     var marker = L.marker([coords[1], coords[0]], {
       icon: icon, keyboard: true, title: spec.title + " × " + count,
     });
     marker.on("click", function () {
-      map.setView([coords[1], coords[0]], index.getClusterExpansionZoom(cluster.id));
+      ask({ expand: cluster.id }).then(function (reply) {
+        map.setView([coords[1], coords[0]], reply.zoom);
+      });
     });
     return marker;
   }
@@ -203,85 +223,83 @@ window.geoapp = (function () {
     return marker;
   }
 
-  function clusterIndex(spec, features) {
-    // extent 256: the radius is in screen pixels, wider than the largest bubble (44 px), so
-    // bubbles do not cover each other (nor much of the land under them).
-    return new Supercluster({
-      radius: 48, extent: 256, maxZoom: 15,
-      map: function (props) { return { rank: strokeRank(spec, props) }; },
-      reduce: function (acc, props) { acc.rank = Math.min(acc.rank, props.rank); },
-    }).load(features);
+  /* The map's view (padded by ``pad`` of its size) as a lon/lat box Supercluster accepts. */
+  function viewBox(map, pad) {
+    var b = map.getBounds().pad(pad);
+    return [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
+      Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
   }
 
-  /* Points clustered in the browser (Supercluster); only what is in view is drawn. A move
-   * changes only the markers that come or go, so the marker whose popup is open stays put
-   * (and keeps its popup) while Leaflet pans to fit it, and even when it would now be part
-   * of a cluster: it leaves when its popup closes. */
-  function clusterLayer(map, spec, features) {
-    var index = clusterIndex(spec, features);
+  /* Below the layer's overview zoom: one labelled count per county, the largest first; a
+   * county whose label would touch one already placed joins it ("绥中县 +2": the sum of
+   * both), so labels never cover each other and the counts still add up. */
+  function countyGroups(map, areas) {
+    var groups = [];
+    areas.slice().sort(function (a, b) { return b.count - a.count; }).forEach(function (area) {
+      var p = map.latLngToContainerPoint([area.lat, area.lon]);
+      var box = { x0: p.x - 44, x1: p.x + 44, y0: p.y - 26, y1: p.y + 26 };
+      var near = groups.find(function (g) {
+        return !(box.x1 < g.box.x0 || box.x0 > g.box.x1 || box.y1 < g.box.y0 || box.y0 > g.box.y1);
+      });
+      if (near) {
+        near.count += area.count;
+        near.members.push(area);
+      } else {
+        groups.push({ box: box, count: area.count, members: [area] });
+      }
+    });
+    return groups;
+  }
+
+  /* Points clustered in a worker (Supercluster); only what is in view is drawn. A move asks
+   * the worker for the new view, and only the answer to the latest question is drawn (an
+   * earlier one arriving late would be stale). A redraw changes only the markers that come
+   * or go, so the marker whose popup is open stays put (and keeps its popup) while Leaflet
+   * pans to fit it, and even when it would now be part of a cluster: it leaves when its
+   * popup closes. The features come through setFeatures. */
+  function clusterLayer(map, spec) {
+    var ask = clusterWorker();
     var group = L.featureGroup();
-    var shown = {};  // "p<id>" a point, "c<id>" a cluster, "a<code>" a county's count → marker
-    var overview = null;  // counts per county, fetched when first needed
-    function wanted() {
-      if (spec.overviewBelow && map.getZoom() < spec.overviewBelow) return overviewMarkers();
-      var b = map.getBounds().pad(0.25);
-      var box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
-        Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
+    // "p<id>" a point (its feature id, the same in every load), "c<load>:<id>" a cluster
+    // (ids are the index's own), "a<code>" a county's count → marker
+    var shown = {};
+    var loads = 0;
+    // Counts per county, fetched when first needed; for the filter, as the points are, so
+    // a new set of points leaves them as they are.
+    var areas = null;
+    var areasAsked = false;
+    var views = 0;  // the latest view asked of the worker
+    var drawnView = 0;  // the latest view drawn
+    var whenDrawn = [];  // called once the latest view is drawn
+    function clusterMarkers(items) {
       var next = {};
-      index.getClusters(box, Math.round(map.getZoom())).forEach(function (item) {
-        var key = (item.properties.cluster ? "c" : "p") + item.id;
-        next[key] = shown[key] || (item.properties.cluster
-          ? clusterMarker(spec, index, map, item) : pointMarker(spec, item));
+      items.forEach(function (item) {
+        var cluster = item.properties.cluster;
+        var key = cluster ? "c" + loads + ":" + item.id : "p" + item.id;
+        next[key] = shown[key] ||
+          (cluster ? clusterMarker(spec, ask, map, item) : pointMarker(spec, item));
       });
       return next;
     }
-    /* Below the layer's overview zoom: one labelled count per county, the largest first; a
-     * county whose label would touch one already placed joins it ("绥中县 +2": the sum of
-     * both), so labels never cover each other and the counts still add up. */
+    function fetchAreas() {
+      areasAsked = true;
+      fetch(spec.urls.counts)
+        .then(function (response) { return response.ok ? response.json() : { areas: [] }; })
+        .then(function (body) { areas = body.areas; draw(); });
+    }
     function overviewMarkers() {
-      if (!overview) {
-        overview = [];
-        fetch(spec.urls.counts)
-          .then(function (response) { return response.ok ? response.json() : { areas: [] }; })
-          .then(function (body) { overview = body.areas; draw(); });
-        return {};
-      }
-      var groups = [];
-      overview.slice().sort(function (a, b) { return b.count - a.count; }).forEach(function (area) {
-        var p = map.latLngToContainerPoint([area.lat, area.lon]);
-        var box = { x0: p.x - 44, x1: p.x + 44, y0: p.y - 26, y1: p.y + 26 };
-        var near = groups.find(function (g) {
-          return !(box.x1 < g.box.x0 || box.x0 > g.box.x1 || box.y1 < g.box.y0 || box.y0 > g.box.y1);
-        });
-        if (near) {
-          near.count += area.count;
-          near.members.push(area);
-        } else {
-          groups.push({ box: box, count: area.count, members: [area] });
-        }
-      });
       var next = {};
-      groups.forEach(function (g) {
+      if (!areas) {
+        if (!areasAsked) fetchAreas();
+        return next;
+      }
+      countyGroups(map, areas).forEach(function (g) {
         var key = "a" + g.members.map(function (m) { return m.code; }).join("+") + ":" + g.count;
         next[key] = shown[key] || overviewMarker(map, spec, g);
       });
       return next;
     }
-    /* How many of the layer's features are in the view, counted as drawn (a bubble by its
-     * centre); the panel shows it beside the filter's total. */
-    function countInView() {
-      var b = map.getBounds();
-      var box = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()),
-        Math.min(180, b.getEast()), Math.min(85, b.getNorth())];
-      var inView = 0;
-      index.getClusters(box, Math.round(map.getZoom())).forEach(function (item) {
-        inView += item.properties.cluster ? item.properties.point_count : 1;
-      });
-      map.fire("geoapp:inview", { id: spec.id, count: inView });
-    }
-    function draw() {
-      countInView();
-      var next = wanted();
+    function replace(next) {
       Object.keys(shown).forEach(function (key) {
         if (next[key]) return;
         if (shown[key].isPopupOpen && shown[key].isPopupOpen()) next[key] = shown[key];
@@ -292,87 +310,71 @@ window.geoapp = (function () {
       });
       shown = next;
     }
-    group.on("add", function () { map.on("moveend", draw); draw(); });
-    group.on("remove", function () { map.off("moveend", draw); group.clearLayers(); shown = {}; });
-    group.on("popupclose", function () { window.setTimeout(draw, 0); });
-    group.setFeatures = function (more) {
-      index = clusterIndex(spec, more);
-      overview = null;
-      Object.keys(shown).forEach(function (key) {
-        if (!(shown[key].isPopupOpen && shown[key].isPopupOpen())) {
-          group.removeLayer(shown[key]);
-          delete shown[key];
-        }
+    function drawn(view) {
+      drawnView = view;
+      whenDrawn.splice(0).forEach(function (callback) { callback(); });
+    }
+    /* Asks the worker for the view's clusters and how many features it holds (for the
+     * panel). Counts per county need no worker and are drawn at once; until they have
+     * arrived, the view does not count as drawn. */
+    function draw() {
+      var view = ++views;
+      var counts = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
+      if (counts) replace(overviewMarkers());
+      ask({ box: counts ? null : viewBox(map, 0.25), view: viewBox(map, 0),
+        zoom: Math.round(map.getZoom()) }).then(function (reply) {
+        if (view !== views) return;
+        map.fire("geoapp:inview", { id: spec.id, count: reply.inView });
+        if (!counts) replace(clusterMarkers(reply.items));
+        if (!counts || areas) drawn(view);
       });
-      if (map.hasLayer(group)) draw();
+    }
+    group.on("add", function () { map.on("moveend", draw); draw(); });
+    group.on("remove", function () {
+      map.off("moveend", draw);
+      group.clearLayers();
+      shown = {};
+      drawn(++views);  // an answer still on its way is not drawn
+    });
+    group.on("popupclose", function () { window.setTimeout(draw, 0); });
+    /* Inline GeoJSON features, or the absolute URL of points.bin (fetched by the worker);
+     * resolves once the new index is built and its view asked for. */
+    group.setFeatures = function (source) {
+      return ask({ load: source, fill: spec.style.fill, stroke: spec.style.stroke })
+        .then(function () {
+          loads++;
+          if (map.hasLayer(group)) draw();
+        });
+    };
+    /* ``callback`` once the clusters of the current view are on the map (at once if they are). */
+    group.whenDrawn = function (callback) {
+      if (drawnView === views) callback();
+      else whenDrawn.push(callback);
     };
     return group;
   }
 
-  /* The compact list of /api/layers/<id>/points.bin as GeoJSON-like features. */
-  function decodePoints(spec, buffer) {
-    var n = new DataView(buffer).getUint32(0, true);
-    var lon = new Float32Array(buffer, 4, n);
-    var lat = new Float32Array(buffer, 4 + 4 * n, n);
-    var ids = new Int32Array(buffer, 4 + 8 * n, n);
-    var channels = [spec.style.fill, spec.style.stroke].map(function (channel, k) {
-      return { channel: channel, codes: new Uint8Array(buffer, 4 + (12 + k) * n, n),
-        keys: channel ? Object.keys(channel.colors) : [] };
-    });
-    var features = new Array(n);
-    for (var i = 0; i < n; i++) {
-      var props = {};
-      channels.forEach(function (c) {
-        if (c.channel && c.codes[i] !== 255) props[c.channel.field] = c.keys[c.codes[i]];
-      });
-      features[i] = { type: "Feature", id: ids[i], properties: props,
-        geometry: { type: "Point", coordinates: [lon[i], lat[i]] } };
-    }
-    return features;
-  }
-
-  /* Many points: fetched as 14 bytes each at once, then clustered. Decoding and clustering
-   * 100,000 points holds the browser for about a second, so that waits until the tiled layers
-   * on the map have drawn their tiles (at most POINTS_WAIT ms): the parcels appear first. */
-  var POINTS_WAIT = 800;
-
+  /* Many points: 14 bytes each, fetched at once by the worker itself, so neither their
+   * download nor their decoding waits for the page's thread, busy drawing tiles meanwhile;
+   * 'geoapp:loaded' once they are on the map. */
   function pointsLayer(map, spec) {
-    var group = clusterLayer(map, spec, []);
-    var buffer = null;
-    var tilesDrawn = false;
-    function show() {
-      if (!buffer || !tilesDrawn || group.loaded) return;
-      group.setFeatures(decodePoints(spec, buffer));
-      group.loaded = true;
-      map.fire("geoapp:loaded", { id: spec.id });
-    }
-    function ready() { tilesDrawn = true; show(); }
-    var waiting = tiledSpecs.filter(function (tiled) {
-      return map.hasLayer(registry[tiled.id]);
-    });
-    waiting.forEach(function (tiled) {
-      registry[tiled.id].once("load", function () {
-        waiting = waiting.filter(function (other) { return other !== tiled; });
-        if (!waiting.length) ready();
+    var group = clusterLayer(map, spec);
+    group.setFeatures(new URL(spec.urls.points, window.location.href).href).then(function () {
+      group.whenDrawn(function () {
+        group.loaded = true;
+        map.fire("geoapp:loaded", { id: spec.id });
       });
     });
-    if (!waiting.length) ready();
-    else window.setTimeout(ready, POINTS_WAIT);
-    fetch(spec.urls.points)
-      .then(function (response) {
-        if (!response.ok) throw new Error("points " + response.status);
-        return response.arrayBuffer();
-      })
-      .then(function (body) { buffer = body; show(); });
     return group;
   }
 
-  /* A popup at a place for a feature known only by id (tiles, or not drawn yet). */
+  /* A popup at a place for a feature known only by id (tiles, or not drawn yet). Its
+   * reference is set before it opens: page.js reads it on 'popupopen' (sel=, the row). */
   function openFetched(map, spec, id, latlng) {
-    var popup = L.popup().setLatLng(latlng).openOn(map);
+    var popup = L.popup().setLatLng(latlng);
     popup.geoappRef = { layer: spec.id, id: id };
+    popup.openOn(map);
     fetchPopup(spec, id, popup);
-    return popup;
   }
 
   /* The drawn layer of a feature, if it is on the map now. */
@@ -387,13 +389,19 @@ window.geoapp = (function () {
     return found;
   }
 
-  /* Zoom to a feature and open its popup (a row of the results list, or ?sel= in the URL). */
+  /* Zoom to a feature and open its popup (a row of the results list, or ?sel= in the URL);
+   * a clustered layer draws the new view when its worker answers, so that is awaited. */
   function focus(map, layerId, id, lat, lon) {
     var spec = specs[layerId];
-    map.once("moveend", function () {
+    var lyr = registry[layerId];
+    function open() {
       var drawn = findDrawn(layerId, id);
       if (drawn) drawn.openPopup();
       else if (spec) openFetched(map, spec, id, L.latLng(lat, lon));
+    }
+    map.once("moveend", function () {
+      if (lyr && lyr.whenDrawn) lyr.whenDrawn(open);
+      else open();
     });
     map.setView([lat, lon], Math.max(map.getZoom(), 16));
   }
@@ -519,7 +527,8 @@ window.geoapp = (function () {
     } else if (spec.mode === "points") {
       lyr = pointsLayer(map, spec);
     } else if (spec.cluster) {
-      lyr = clusterLayer(map, spec, data.features);
+      lyr = clusterLayer(map, spec);
+      lyr.setFeatures(data.features);
     } else {
       lyr = L.geoJSON(data, {
         pane: spec.pane,

@@ -1,0 +1,165 @@
+"""100,000 projects clustered in a Web Worker (static/cluster-worker.js), in a real browser.
+
+At province scale the page fetches the projects as ``points.bin`` and has them decoded and
+clustered off its own thread: while that takes about a second, the page keeps drawing
+frames, and it receives only the clusters of the view. Answers come back asynchronously, so
+after a quick run of moves the map must show the clusters of the last view, not of an
+earlier one answered late. Requests leaving the app are blocked and recorded, as in
+tests/test_browser.py, whose browser fixtures these tests share.
+"""
+
+# ruff: noqa: F811 (fixtures imported from tests/test_browser.py are arguments by name)
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from geoapp.config import PROJECT_ROOT
+from geoapp.demo.scale import build_scale
+from geoapp.stores import GeoPackageStore
+from tests.fixtures import serve
+from tests.test_browser import (  # noqa: F401  (fixtures, used by name)
+    CLUSTERED,
+    JS_MAP,
+    JS_POINTS_LOADED,
+    Tab,
+    browser,
+    context,
+    watch,
+)
+
+pytestmark = pytest.mark.browser
+
+PROJECTS = 100_000  # a province: about a second to decode and cluster on this machine
+PARCELS = 6000  # above tiles_above: tiled, as at province scale
+LONGEST_FRAME_MS = 200  # the page's thread may pause this long at most while points load
+OVERVIEW_ZOOM = 6  # below the projects' overview_below: counts per county
+DENSE_ZOOM = 12
+
+# Every animation frame's time, from before the page's own scripts run.
+FRAMES = """window.__frames = [];
+requestAnimationFrame(function tick(t) {
+    window.__frames.push(t);
+    requestAnimationFrame(tick); });"""
+# The longest pause between two frames from ``arrived`` until ``loaded`` (ms since
+# navigation start): while the points were decoded and clustered.
+JS_LONGEST_PAUSE = """([arrived, loaded]) => {
+    let longest = 0;
+    for (let i = 1; i < window.__frames.length; i++) {
+        const [before, after] = [window.__frames[i - 1], window.__frames[i]];
+        if (after > arrived && before < loaded) longest = Math.max(longest, after - before);
+    }
+    return longest; }"""
+# What a clustered layer shows: each point by id, each bubble or county count by its title,
+# with where it is.
+JS_SYMBOLS = """(id) => { const out = [];
+    window.geoapp.layers[id].eachLayer((m) => { const at = m.getLatLng();
+        out.push([m.feature ? 'p' + m.feature.id : m.options.title,
+                  at.lat.toFixed(6), at.lng.toFixed(6)]); });
+    return out.sort(); }"""
+# Several moves in one task: each asks the worker, none waits for its answer.
+JS_MOVES = f"""(views) => {{ const map = {JS_MAP};
+    views.forEach(([lat, lng, zoom]) => map.setView([lat, lng], zoom, {{animate: false}})); }}"""
+JS_IN_VIEW = "() => document.querySelector('[data-inview=projects]').textContent"
+
+
+@dataclass(frozen=True)
+class ManyPoints:
+    base: str
+    dense: tuple[float, float]  # lat, lon: the middle of the county with the most projects
+    other: tuple[float, float]  # lat, lon: the middle of the county with the fewest
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory) -> Iterator[ManyPoints]:
+    started = time.perf_counter()
+    boundaries = PROJECT_ROOT / "data" / "boundaries.geojson"
+    frames = build_scale(boundaries, parcels=PARCELS, projects=PROJECTS, seed=1)
+    path = tmp_path_factory.mktemp("points") / "points.gpkg"
+    GeoPackageStore.create(path, frames)
+    projects = frames["projects"]
+    by_county = projects.groupby("county_code").geometry
+
+    def middle(code: str) -> tuple[float, float]:
+        points = by_county.get_group(code)
+        return round(points.y.median(), 5), round(points.x.median(), 5)
+
+    sizes = by_county.size()
+    print(f"\n[browser] {PROJECTS} projects built in {time.perf_counter() - started:.1f} s")
+    with serve({"GEOAPP_DATA": str(path)}) as base:
+        yield ManyPoints(base, middle(sizes.idxmax()), middle(sizes.idxmin()))
+
+
+def wait_points(tab: Tab) -> float:
+    """Wait until the projects are on the map; ms since navigation start when they were."""
+    loaded = tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED, timeout=30_000)
+    tab.wait_settled()
+    return loaded.json_value()
+
+
+@pytest.fixture
+def points_tab(context, many) -> Callable[[str], Tab]:
+    """Open pages of the 100,000 projects, once they are on the map."""
+
+    def open_tab(path: str) -> Tab:
+        tab = watch(context.new_page(), many.base)
+        tab.open(path)
+        wait_points(tab)
+        return tab
+
+    return open_tab
+
+
+def symbols(tab: Tab) -> list[list[str]]:
+    return tab.page.evaluate(JS_SYMBOLS, CLUSTERED)
+
+
+def test_the_page_keeps_drawing_while_points_are_clustered(context, many):
+    """Decoding and clustering 100,000 points on the page's thread held it for about half a
+    second to a second after points.bin arrived (no frame drawn, no click answered)."""
+    page = context.new_page()
+    page.add_init_script(FRAMES)
+    tab = watch(page, many.base)
+    with page.expect_request_finished(lambda r: "/points.bin" in r.url) as points:
+        tab.open("/")
+    loaded = wait_points(tab)
+    page.wait_for_timeout(200)  # the frames after it
+    timing = points.value.timing  # whoever fetched it (the page or a worker)
+    arrived = timing["startTime"] + timing["responseEnd"] - page.evaluate("performance.timeOrigin")
+    longest = page.evaluate(JS_LONGEST_PAUSE, [arrived, loaded])
+    print(
+        f"\n[browser] {PROJECTS} projects: points.bin arrived {arrived:.0f} ms, on the map "
+        f"{loaded:.0f} ms after navigation start; longest pause between frames meanwhile "
+        f"{longest:.0f} ms"
+    )
+    assert longest < LONGEST_FRAME_MS
+    assert tab.page.locator(f".geoapp-overview-{CLUSTERED}").count() > 1
+    assert tab.external == [] and tab.errors == []
+
+
+@pytest.mark.parametrize("last", ["overview", "dense"])
+def test_quick_moves_end_with_the_last_view(points_tab, many, last):
+    """Moves made faster than the worker answers: the map ends with what a page opened at
+    the last view shows (an earlier view answered late is not drawn over it)."""
+    dense = (*many.dense, DENSE_ZOOM)
+    views = [dense, (*many.other, DENSE_ZOOM - 1), (*many.dense, OVERVIEW_ZOOM)]
+    if last == "dense":
+        views = [*views[1:], dense]
+    tab = points_tab("/")
+    tab.page.evaluate(JS_MOVES, views)
+    tab.wait_settled()
+    lat, lng, zoom = views[-1]
+    fresh = points_tab(f"/?view={zoom}/{lat}/{lng}")
+    shown = symbols(tab)
+    assert shown == symbols(fresh)
+    assert tab.page.evaluate(JS_IN_VIEW) == fresh.page.evaluate(JS_IN_VIEW)
+    bubbles = tab.page.locator(f".geoapp-cluster-{CLUSTERED}").count()
+    counties = tab.page.locator(f".geoapp-overview-{CLUSTERED}").count()
+    if last == "overview":
+        assert bubbles == 0 and counties > 1
+    else:
+        assert bubbles > 0 and counties == 0
+    assert tab.external == [] and tab.errors == [] and fresh.errors == []
