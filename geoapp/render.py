@@ -38,7 +38,6 @@ CHINA_CENTER = (35.0, 105.0)
 SCRIPTS = (  # served from geoapp/static, installed from npm by `make assets`
     ("leaflet", "vendor/leaflet/leaflet.js"),
     ("vectorgrid", "vendor/leaflet.vectorgrid/Leaflet.VectorGrid.bundled.min.js"),
-    ("supercluster", "vendor/supercluster/supercluster.min.js"),
     ("leaflet_draw", "vendor/leaflet-draw/leaflet.draw.js"),
     ("geoapp_map", "map.js"),
     ("geoapp_page", "page.js"),
@@ -141,7 +140,12 @@ def layer_spec(layer: LayerDef, locale: str) -> dict[str, Any]:
         "overviewBelow": layer.overview_below if "county" in layer.area else 0,
         "labelsFrom": layer.labels_from,
         "order": layer.order,
-        "texts": {"loading": _("Loading…"), "failed": _("Could not load this feature.")},
+        "texts": {
+            "loading": _("Loading…"),
+            "failed": _("Could not load this feature."),
+            "edit": _("Edit"),
+            "history": _("History"),
+        },
     }
 
 

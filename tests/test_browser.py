@@ -670,6 +670,37 @@ def test_project_named_like_html_stays_text(new_tab):
     assert tab.errors == []
 
 
+def test_an_editor_goes_from_a_popup_to_the_form_moves_the_point_and_sees_the_history(new_tab):
+    """The admin's session (signed in through /login): 编辑 in a popup, a figure typed as a
+    sheet would have it, the point dragged on the small map, 保存 → the history page."""
+    tab = new_tab()
+    tab.open(f"/?county={LONG}")
+    marker = tab.page.evaluate_handle(JS_FEATURE_PATH, XSS_NAME).as_element()
+    marker.click()
+    popup = tab.page.locator(".leaflet-popup-content")
+    with tab.page.expect_navigation():
+        popup.get_by_role("link", name="编辑").click()
+    page = tab.page
+    assert "/edit/projects/" in page.url
+    assert page.get_by_label("项目名称").input_value() == XSS_NAME
+    page.get_by_label("累计完成投资（万元）").fill("0.5亿")
+    pin = page.locator("#edit-map .leaflet-marker-icon")
+    pin.scroll_into_view_if_needed()
+    box = pin.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 40, box["y"] + 30, steps=8)
+    page.mouse.up()
+    assert "Point" in page.locator("#f-geometry").input_value()
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert "/history/projects/" in page.url and page.get_by_text("已保存。").is_visible()
+    changes = page.locator("table.history").inner_text()
+    assert "累计完成投资" in changes and "5,000" in changes and "位置" in changes
+    assert page.locator("img[src=x]").count() == 0
+    assert tab.external == [] and tab.errors == []
+
+
 def test_bad_filter_in_url_is_explained_and_map_still_drawn(new_tab):
     tab = new_tab()
     response = tab.open("/?county=12ab")
@@ -1115,7 +1146,8 @@ def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path, sign
     context = signed(viewport={"width": width, "height": height}, locale="zh-CN")
     try:
         tab = watch(context.new_page(), base_url)
-        for path in ["/", "/login", "/import", "/ogc/collections/projects/items?f=html",
+        for path in ["/", "/login", "/import", "/edit/projects/2", "/history/projects/2",
+                     "/ogc/collections/projects/items?f=html",
                      "/ogc/collections/projects/queryables?f=html", "/ogc/api?f=html"]:  # fmt: skip
             tab.page.goto(base_url + path)
             tab.page.add_script_tag(path=str(AXE))

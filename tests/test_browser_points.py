@@ -26,8 +26,10 @@ from tests.test_browser import (  # noqa: F401  (fixtures, used by name)
     JS_MAP,
     JS_POINTS_LOADED,
     Tab,
+    base_url,
     browser,
     context,
+    signed,
     watch,
 )
 

@@ -63,7 +63,19 @@ window.geoapp = (function () {
     return node;
   }
 
-  function popupContent(spec, props) {
+  /* 编辑 / 历史 under a popup, for the pages the user may open (the server lists them). */
+  function recordLinks(spec, id) {
+    var links = element("p", undefined, "geoapp-popup-links");
+    ["edit", "history"].forEach(function (kind) {
+      if (!spec.urls[kind] || id === undefined || id === null) return;
+      var link = element("a", spec.texts[kind]);
+      link.href = spec.urls[kind].replace("{id}", encodeURIComponent(id));
+      links.appendChild(link);
+    });
+    return links;
+  }
+
+  function popupContent(spec, props, id) {
     var box = element("div", undefined, "geoapp-popup");
     var title = spec.labelField ? props[spec.labelField] : spec.title;
     box.appendChild(element("h3", String(title === null ? "" : title)));
@@ -75,6 +87,7 @@ window.geoapp = (function () {
       table.appendChild(row);
     });
     box.appendChild(table);
+    box.appendChild(recordLinks(spec, id));
     return box;
   }
 
@@ -107,13 +120,17 @@ window.geoapp = (function () {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
-      .then(function (feature) { popup.setContent(popupContent(spec, feature.properties)); })
+      .then(function (feature) {
+        popup.setContent(popupContent(spec, feature.properties, feature.id));
+      })
       .catch(function () { popup.setContent(element("p", spec.texts.failed)); });
   }
 
   function bindFeature(spec, featureLayer, props) {
     if (spec.mode === "inline") {
-      featureLayer.bindPopup(function () { return popupContent(spec, props); });
+      featureLayer.bindPopup(function () {
+        return popupContent(spec, props, featureLayer.feature && featureLayer.feature.id);
+      });
     } else {
       featureLayer.bindPopup(element("p", spec.texts.loading));
       featureLayer.on("popupopen", function (event) {
@@ -462,7 +479,8 @@ window.geoapp = (function () {
           return;
         }
         var feature = body.features[0];
-        var popup = L.popup().setLatLng(latlng).setContent(popupContent(spec, feature.properties));
+        var popup = L.popup().setLatLng(latlng).setContent(
+          popupContent(spec, feature.properties, feature.id));
         popup.geoappRef = { layer: spec.id, id: feature.id };
         popup.openOn(map);
       });

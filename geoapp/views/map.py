@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
+from flask_login import current_user
 
 from geoapp.layers import LayerDef
 from geoapp.page_state import parse_page_state
@@ -67,7 +68,10 @@ def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:
     query = urlencode(list(flt.for_layer(layer).to_args().items(multi=True)))
     suffix = f"?{query}" if query else ""
     root = request.script_root
-    return {
+    mine = {"history": f"{root}/history/{layer.id}/{{id}}"}  # what the user may open
+    if layer.edit and current_user.may("editor"):
+        mine["edit"] = f"{root}/edit/{layer.id}/{{id}}"
+    return mine | {
         "tiles": f"{root}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf{suffix}",
         "points": url_for("api.points", layer_id=layer.id) + suffix,
         "feature": f"{root}/api/layers/{layer.id}/features/{{id}}",
