@@ -12,6 +12,7 @@ import http.client
 import math
 import os
 import platform
+import secrets
 import socket
 import sqlite3
 import statistics
@@ -66,7 +67,35 @@ def app_root() -> Path:
 
 APP_ROOT = app_root()
 sys.path.insert(0, str(APP_ROOT))  # before anything imports geoapp
-APP_ENV = {"PYTHONPATH": str(APP_ROOT)}
+# The app refuses to start without a secret key; one per run is enough for a benchmark.
+APP_ENV = {"PYTHONPATH": str(APP_ROOT), "GEOAPP_SECRET_KEY": secrets.token_hex(32)}
+# Every request of a benchmark is an admin's, by an API token made with `geoapp users`.
+HEADERS: dict[str, str] = {}
+
+
+def sign_in(env: dict[str, str]) -> dict[str, str]:
+    """A new API token of the account ``bench`` (made on first use) of the store ``env``
+    names, as request headers; also kept in ``HEADERS`` for ``get``, wrk and the browsers."""
+    command = [str(BIN / "geoapp"), "users"]
+    run_env = os.environ | APP_ENV | env
+    password = secrets.token_hex(12)
+    add = [*command, "add", "bench", "--role", "admin", "--password", password]
+    subprocess.run(add, env=run_env, cwd=APP_ROOT, capture_output=True)  # fails if it exists
+    made = subprocess.run(
+        [*command, "token", "bench", "--label", "bench"],
+        env=run_env,
+        cwd=APP_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    HEADERS["Authorization"] = f"Bearer {made.stdout.strip()}"
+    return dict(HEADERS)
+
+
+def wrk_auth_line() -> str:
+    """The Lua line that makes wrk send the token with every request."""
+    return f'wrk.headers["Authorization"] = "{HEADERS["Authorization"]}"\n'
 
 
 def env_int(name: str, default: int, small: int) -> int:
@@ -220,6 +249,8 @@ def gunicorn(
     logfile = open(OUT / f"{log}.log", "w")  # noqa: SIM115  closed below
     cmd = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}", *extra, app]
     started = time.perf_counter()
+    if app.startswith("geoapp"):
+        sign_in(env)
     proc = subprocess.Popen(
         cmd, env=os.environ | APP_ENV | env, cwd=APP_ROOT, stdout=logfile, stderr=subprocess.STDOUT
     )
@@ -266,7 +297,7 @@ def get(port: int, path: str, timeout: float = 120) -> tuple[int, bytes]:
     """One GET on a new loopback connection (gunicorn's sync workers close each one)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
-        conn.request("GET", path)
+        conn.request("GET", path, headers=HEADERS)
         response = conn.getresponse()
         return response.status, response.read()
     finally:

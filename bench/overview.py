@@ -23,6 +23,7 @@ import sys
 from common import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    HEADERS,
     OUT,
     PROVINCE_PARCELS,
     PROVINCE_PROJECTS,
@@ -70,7 +71,7 @@ def dense_view(data) -> str:
 
 def visit(browser, url: str) -> tuple[float | None, int]:
     """ms until the first project symbol, and requests for tiles of hidden layers."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", extra_http_headers=HEADERS)
     page = context.new_page()
     hidden_tiles = []
 

@@ -36,6 +36,7 @@ import pyogrio
 from common import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    HEADERS,
     OUT,
     PROVINCE_PARCELS,
     PROVINCE_PROJECTS,
@@ -202,7 +203,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def measure(browser, url: str, view: tuple[float, float, int]) -> dict:
     """One navigation in a fresh context: paint times (ms), JS heap (MB), blocked requests."""
-    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN", extra_http_headers=HEADERS)
     page = context.new_page()
     blocked, tiles = [], []
 

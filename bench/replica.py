@@ -98,6 +98,7 @@ from common import (
     table,
     tile_of,
     warm_workers,
+    wrk_auth_line,
 )
 from memory import pss_kb
 
@@ -392,7 +393,8 @@ def wrk_run(ports: list[int], urls: list[str], label: str, conns: int) -> dict:
     paths.write_text("\n".join(urls) + "\n")
     script = OUT / f"replica-{slug}.lua"
     script.write_text(
-        WRK_LUA % {"ports": ", ".join(map(str, ports)), "file": paths, "threads": threads}
+        wrk_auth_line()
+        + WRK_LUA % {"ports": ", ".join(map(str, ports)), "file": paths, "threads": threads}
     )
     out = subprocess.run(
         [

@@ -47,6 +47,7 @@ from common import (
     table,
     timed_get,
     warm_workers,
+    wrk_auth_line,
 )
 
 ROUNDS = env_int("BENCH_TILE_ROUNDS", 4, 2)
@@ -145,7 +146,7 @@ def throughput(port: int, urls: list[str]) -> tuple[float, str]:
         script = OUT / "tiles.lua"
         quoted = ", ".join(f'"{u}"' for u in urls)
         script.write_text(
-            f"local paths = {{{quoted}}}\nlocal i = 0\n"
+            wrk_auth_line() + f"local paths = {{{quoted}}}\nlocal i = 0\n"
             "request = function()\n  i = i % #paths + 1\n"
             "  return wrk.format('GET', paths[i])\nend\n"
         )
