@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -22,13 +23,14 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.auth.scope import Scope
 from geoapp.imports.areas import Areas
-from geoapp.imports.changes import warning_values
+from geoapp.imports.changes import progress_changes, warning_values
 from geoapp.imports.projects import typed_value
 from geoapp.layers import LayerDef
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, HistoryEntry
 
 MAX_VERTICES = 10_000
+MAX_REMARKS = 500
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)  # lon/lat a feature of ours may take
 GEOMETRY_KINDS = {"point": ("Point",), "polygon": ("Polygon", "MultiPolygon")}
 
@@ -233,3 +235,46 @@ def form_text(value: Any) -> str:
 
 def as_geojson(geom: BaseGeometry | None) -> str:
     return "" if geom is None else json.dumps(shapely.geometry.mapping(geom))
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """One project's figures for a month, as a progress sheet's row would give them."""
+
+    layer: LayerDef
+    frame: gpd.GeoDataFrame
+
+
+def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: str) -> Edit:
+    """The monthly progress form: month (YYYY-MM), cumulative completed investment, stage and
+    a note, typed by the import's rules."""
+    edit = Edit()
+    month = form.get("month", "").strip()
+    try:
+        edit.values["month"] = date.fromisoformat(month + "-01").replace(day=1)
+    except ValueError:
+        edit.errors["month"] = (
+            f"“{month}”不是月份，例如 2024-06"
+            if locale != "en"
+            else f"“{month}” is not a month, e.g. 2024-06"
+        )
+    for name in ("completed", "status"):
+        try:
+            edit.values[name] = typed_value(layer, name, form.get(name, ""), locale)
+        except ValueError as bad:
+            edit.errors[name] = str(bad)
+    remarks = form.get("remarks", "").strip()
+    if len(remarks) > MAX_REMARKS:
+        edit.errors["remarks"] = (
+            f"备注最多 {MAX_REMARKS} 字" if locale != "en" else f"at most {MAX_REMARKS} characters"
+        )
+    edit.values["remarks"] = remarks or None
+    return edit
+
+
+def save_month(store: Store, layer: LayerDef, stored: Stored, edit: Edit, author: str) -> None:
+    """The month's row of ``progress`` and the project brought to its newest month, written
+    the way a progress sheet's row is (one change set, in the history)."""
+    row = {"project_id": stored.key[0], GEOMETRY: stored.geometry} | edit.values
+    frame = gpd.GeoDataFrame([row], geometry=GEOMETRY, crs=4326)
+    store.apply(ChangeSet(author, progress_changes(store, MonthReport(layer, frame))))

@@ -1147,6 +1147,7 @@ def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path, sign
     try:
         tab = watch(context.new_page(), base_url)
         for path in ["/", "/login", "/import", "/edit/projects/2", "/history/projects/2",
+                     "/edit/projects/2/progress",
                      "/ogc/collections/projects/items?f=html",
                      "/ogc/collections/projects/queryables?f=html", "/ogc/api?f=html"]:  # fmt: skip
             tab.page.goto(base_url + path)

@@ -185,3 +185,37 @@ def test_an_admin_restores_a_version_and_others_may_not(app, where):
     row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
     assert row["name"] == "改错的名字"
     assert open_store(where).history("projects", ("A1",))[0].author == "restore:admin"
+
+
+def test_monthly_progress_goes_into_the_history_and_the_project(editor, where):
+    url = f"/edit/projects/{fid_of(where, 'A1')}/progress"
+    page = editor.get(url).get_data(as_text=True)
+    assert 'name="month"' in page and "本月进度" in page
+    done = editor.post(
+        url,
+        data={"month": "2026-11", "completed": "0.06亿", "status": "在建", "remarks": "主体封顶"},
+    )
+    assert done.status_code == 302
+    store = open_store(where)
+    rows = store.read("progress").query("project_id == 'A1'")
+    assert len(rows) == 1 and rows.iloc[0]["completed"] == 600.0
+    assert rows.iloc[0]["remarks"] == "主体封顶"
+    assert store.read("projects").query("project_id == 'A1'").iloc[0]["completed"] == 600.0
+    assert store.history("progress")[0].author == "editor_long"
+
+
+@pytest.mark.parametrize(
+    "field, value, said",
+    [
+        ("month", "十一月", "不是月份"),
+        ("completed", "很多", "很多"),
+        ("remarks", "长" * 501, "500"),
+    ],
+)
+def test_a_bad_month_report_is_refused_beside_its_field(editor, where, field, value, said):
+    before = open_store(where).version()
+    sent = {"month": "2026-11", "completed": "600", "status": "construction"} | {field: value}
+    answer = editor.post(f"/edit/projects/{fid_of(where, 'A1')}/progress", data=sent)
+    error = re.search(rf'id="e-{field}">([^<]+)<', answer.get_data(as_text=True))
+    assert answer.status_code == 400 and error and said in error.group(1)
+    assert open_store(where).version() == before

@@ -8,6 +8,8 @@ bring a version back.
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -72,6 +74,32 @@ def edit(layer_id: str, fid: str):
         geometry = sent.geometry or stored.geometry
         return _form(layer, stored, shown, geometry, base, sent.errors), 400
     return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))
+
+
+@bp.route("/edit/projects/<fid>/progress", methods=["GET", "POST"])
+def progress(fid: str):
+    """本月进度: this month's cumulative completed investment, stage and a note."""
+    layer, stored = _feature("projects", fid)
+    locale = str(get_locale())
+    if request.method == "GET":
+        month = date.today().strftime("%Y-%m")
+        return _progress_form(layer, stored, {"month": month} | stored.values, {})
+    sent = editing.read_month(layer, stored, request.form, locale)
+    if sent.errors:
+        return _progress_form(layer, stored, dict(request.form), sent.errors), 400
+    try:
+        editing.save_month(services().store, layer, stored, sent, current_user.username)
+    except ChangeRefused as refused:
+        errors = {r.field or "month": r.message(locale) for r in refused.refusals}
+        return _progress_form(layer, stored, dict(request.form), errors), 400
+    return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))
+
+
+def _progress_form(layer, stored, values, errors):
+    return render_template(
+        "progress.html", layer=layer, stored=stored, values=values, errors=errors,
+        locale=str(get_locale()),
+    )  # fmt: skip
 
 
 def _form(layer, stored, values, geometry, version, errors=None, conflict=None):
