@@ -161,12 +161,22 @@ def test_who_may_edit_what(app, where):
     assert boundary.status_code == 404  # a layer with nothing to edit
 
 
-def test_text_saved_through_the_form_stays_text(editor, where):
+def test_text_saved_through_the_form_stays_text(app, editor, where):
+    """The marker in every text field the form edits: stored as written, shown as text on
+    the form, the history and the map page, and sent as data by the API."""
     url = f"/edit/projects/{fid_of(where, 'A1')}"
     form = form_of(editor.get(url).get_data(as_text=True))
     marker = XSS_NAME + '"><script>alert(2)</script>'
-    assert editor.post(url, data=form | {"owner": marker}).status_code == 302
-    for page in (editor.get(f"/history/projects/{fid_of(where, 'A1')}"), editor.get(url)):
+    layer = app.extensions["geoapp"].layer("projects", "internal")
+    texts = [n for n in layer.edit if layer.fields[n].type == "text"]
+    assert len(texts) >= 5
+    assert editor.post(url, data=form | dict.fromkeys(texts, marker)).status_code == 302
+    row = open_store(where).read("projects").query("project_id == 'A1'").iloc[0]
+    assert all(row[n] == marker for n in texts)
+    feature = editor.get(f"/api/layers/projects/features/{fid_of(where, 'A1')}").get_json()
+    assert feature["properties"]["owner"] == marker
+    pages = (editor.get(f"/history/projects/{fid_of(where, 'A1')}"), editor.get(url))
+    for page in (*pages, editor.get(f"/?county={LONG}")):
         html = page.get_data(as_text=True)
         assert "<img src=x" not in html and "<script>alert(2)" not in html
         assert "&lt;img src=x onerror=alert(1)&gt;" in html
