@@ -701,6 +701,37 @@ def test_an_editor_goes_from_a_popup_to_the_form_moves_the_point_and_sees_the_hi
     assert tab.external == [] and tab.errors == []
 
 
+def test_two_browsers_edit_one_record_and_neither_save_is_lost(new_tab, signed):
+    """Two people open 陇县医院项目's form; the first saves a figure, the second a new name:
+    the second sees the first's change in a conflict table, keeps their own value, saves
+    again; the history has one entry per save and the record has both changes."""
+    other = signed(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    try:
+        first, second = new_tab(), new_tab(other)
+        for tab in (first, second):
+            tab.page.goto(tab.base + "/edit/projects/3")
+        first.page.get_by_label("累计完成投资（万元）").fill("900")
+        with first.page.expect_navigation():
+            first.page.get_by_role("button", name="保存").click()
+        second.page.get_by_label("项目名称").fill("陇县人民医院")
+        with second.page.expect_navigation():
+            second.page.get_by_role("button", name="保存").click()
+        page = second.page
+        conflict = page.get_by_role("alert")
+        assert "其他人已保存" in conflict.inner_text() and "900" in conflict.inner_text()
+        assert page.get_by_label("项目名称").input_value() == "陇县人民医院"
+        assert page.get_by_label("累计完成投资（万元）").input_value() == "900"  # theirs, merged
+        with page.expect_navigation():
+            page.get_by_role("button", name="保存").click()
+        history = page.locator("table.history tbody tr")
+        assert history.count() == 2 and "已保存。" in page.inner_text("main")
+        text = page.locator("table.history").inner_text()
+        assert "陇县人民医院" in text and "900" in text
+        assert first.errors == [] and second.errors == []
+    finally:
+        other.close()
+
+
 def test_bad_filter_in_url_is_explained_and_map_still_drawn(new_tab):
     tab = new_tab()
     response = tab.open("/?county=12ab")
