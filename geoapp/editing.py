@@ -141,10 +141,10 @@ def save(
         values |= _county_of(store, layers, layer, edit.geometry, scope, edit, locale)
     if edit.errors:
         return None
+    if not values:  # nothing changed: nothing to write, not even a warning worked out anew
+        return None
     if layer.table == "projects":
         values |= warning_values(stored.values, values, date.today())
-    if not values:
-        return None
     change = Change("update", layer.table, stored.key, values, base_version=base_version)
     try:
         store.apply(ChangeSet(author, [change]))

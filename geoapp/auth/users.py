@@ -9,6 +9,7 @@ stored, so a copy of the database gives no one a working token.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ def user_for_session(store: Store, session_id: str) -> User | None:
 def check_password(store: Store, username: str, password: str) -> User | None:
     """The user when the password is right; None otherwise (a missing user costs as long)."""
     user = find_user(store, username)
-    stored = user.password_hash if user is not None else _DUMMY_HASH
+    stored = user.password_hash if user is not None else _dummy_hash()
     try:
         _HASHER.verify(stored, password)
     except (VerificationError, InvalidHashError):
@@ -113,7 +114,11 @@ def check_password(store: Store, username: str, password: str) -> User | None:
     return user
 
 
-_DUMMY_HASH = _HASHER.hash(secrets.token_hex(16))
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the user does not exist, so both cost the same; made on
+    the first sign-in, not when every worker and command starts."""
+    return _HASHER.hash(secrets.token_hex(16))
 
 
 def add_user(

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from geoapp import editing
+from geoapp.auth.access import Forbidden
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.ogc_html import cell
@@ -141,7 +142,7 @@ def _place(entry):
 def restore(layer_id: str, fid: str):
     """Bring the feature back as it was at a version (admins only)."""
     if not current_user.may("admin"):
-        raise BadRequest(_("Only an admin may restore a version."), param="version", status=403)
+        raise Forbidden(_("Only an admin may restore a version."))
     layer, stored = _feature(layer_id, fid)
     version = whole_number("version", request.form.get("version", ""), 0, 2**62)
     author = f"restore:{current_user.username}"
