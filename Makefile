@@ -59,6 +59,9 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/leaflet-draw
 	cp -r node_modules/leaflet-draw/dist/leaflet.draw.js node_modules/leaflet-draw/dist/leaflet.draw.css \
 		node_modules/leaflet-draw/dist/images $(VENDOR)/leaflet-draw/
+	mkdir -p $(VENDOR)/leaflet-geoman
+	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
+		node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css $(VENDOR)/leaflet-geoman/
 
 translations: $(MO)
 

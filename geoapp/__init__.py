@@ -31,6 +31,8 @@ VENDOR_ASSETS = (
     "vendor/supercluster/supercluster.min.js",
     "vendor/leaflet-draw/leaflet.draw.js",
     "vendor/leaflet-draw/leaflet.draw.css",
+    "vendor/leaflet-geoman/leaflet-geoman.min.js",
+    "vendor/leaflet-geoman/leaflet-geoman.css",
 )
 
 

@@ -138,7 +138,7 @@ def save(
     values = {n: v for n, v in edit.values.items() if v != stored.values.get(n)}
     if edit.geometry is not None and not edit.geometry.equals(stored.geometry):
         values[GEOMETRY] = edit.geometry
-        values |= _county_of(store, layers, layer, edit.geometry, scope, edit, locale)
+        values |= county_of(store, layers, layer, edit.geometry, scope, edit, locale)
     if edit.errors:
         return None
     if not values:  # nothing changed: nothing to write, not even a warning worked out anew
@@ -185,7 +185,7 @@ def _same(a: Any, b: Any) -> bool:
     return text[0] == text[1]
 
 
-def _county_of(
+def county_of(
     store: Store,
     layers: list[LayerDef],
     layer: LayerDef,

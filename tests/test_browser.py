@@ -701,6 +701,69 @@ def test_an_editor_goes_from_a_popup_to_the_form_moves_the_point_and_sees_the_hi
     assert tab.external == [] and tab.errors == []
 
 
+JS_CORNER_AT = """([lat, lon]) => {
+    const point = window.geoapp.editMap.latLngToContainerPoint([lat, lon]);
+    const box = document.getElementById("edit-map").getBoundingClientRect();
+    return [box.left + point.x, box.top + point.y];
+}"""
+
+
+def _show_parcels_around(page, lat: float, lon: float, zoom: int) -> None:
+    """Centre the small map and wait until the parcels around (the snapping targets) came."""
+    page.locator("#edit-map").scroll_into_view_if_needed()
+    page.evaluate(f"window.geoapp.editMap.setView([{lat}, {lon}], {zoom})")
+    page.wait_for_function("document.getElementById('edit-map').dataset.contextparcels > 0")
+
+
+def test_an_editor_adds_a_project_from_the_map_page_by_placing_it(new_tab):
+    """新增 → 重点项目 from the side panel; code and name typed; a click on the map places it
+    in 陇县; saved, it is in the history and on the map."""
+    tab = new_tab()
+    tab.open("/")
+    with tab.page.expect_navigation():
+        tab.page.locator(".add-links").get_by_role("link", name="重点项目").click()
+    page = tab.page
+    page.get_by_label("项目代码").fill("2026-610327-30-01-000777")
+    page.get_by_label("项目名称").fill("陇县新建厂房项目")
+    page.get_by_label("建设阶段").select_option(label="在建")
+    _show_parcels_around(page, 34.855, 106.815, 15)
+    x, y = page.evaluate(JS_CORNER_AT, [34.855, 106.815])
+    page.mouse.click(x, y)
+    placed = json.loads(page.locator("#f-geometry").input_value())
+    assert placed["type"] == "Point" and abs(placed["coordinates"][0] - 106.815) < 1e-4
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert "/history/projects/" in page.url and page.get_by_text("已保存。").is_visible()
+    tab.open(f"/?county={LONG}")
+    assert "陇县新建厂房项目" in page.locator("table.results").inner_text()
+    assert tab.external == [] and tab.errors == []
+
+
+def test_a_new_parcel_drawn_against_its_neighbour_shares_its_edge(new_tab):
+    """Corners clicked a few pixels off P1-003's east corners snap onto them: the new parcel's
+    west edge is exactly its neighbour's east edge (lon 106.83), no sliver, no overlap."""
+    tab = new_tab()
+    page = tab.page
+    page.goto(tab.base + "/edit/parcels/new")
+    page.get_by_label("地块编号").fill("P1-004")
+    _show_parcels_around(page, 34.855, 106.835, 15)
+    corners = [(34.85, 106.83), (34.85, 106.837), (34.86, 106.837), (34.86, 106.83)]
+    for lat, lon in corners:
+        x, y = page.evaluate(JS_CORNER_AT, [lat, lon])
+        page.mouse.click(x + 4, y - 3)  # a hand's few pixels off
+    x, y = page.evaluate(JS_CORNER_AT, list(corners[0]))
+    page.mouse.click(x + 2, y + 2)  # back on the first corner: closes the outline
+    drawn = json.loads(page.locator("#f-geometry").input_value())
+    assert drawn["type"] == "Polygon"
+    with page.expect_navigation():
+        page.get_by_role("button", name="保存").click()
+    assert "/history/parcels/" in page.url
+    ring = page.evaluate("JSON.parse(document.getElementById('edit-map').dataset.geometry)")
+    west = sorted((lat, lon) for lon, lat in ring["coordinates"][0][:-1] if lon < 106.833)
+    assert west == [(34.85, 106.83), (34.86, 106.83)]  # snapped: exactly the neighbour's corners
+    assert tab.errors == [] and tab.external == []
+
+
 def test_two_browsers_edit_one_record_and_neither_save_is_lost(new_tab, signed):
     """Two people open 陇县医院项目's form; the first saves a figure, the second a new name:
     the second sees the first's change in a conflict table, keeps their own value, saves
@@ -1178,7 +1241,8 @@ def test_pages_have_no_wcag_violations(browser, base_url, screen, tmp_path, sign
     try:
         tab = watch(context.new_page(), base_url)
         for path in ["/", "/login", "/import", "/edit/projects/2", "/history/projects/2",
-                     "/edit/projects/2/progress",
+                     "/edit/projects/2/progress", "/edit/projects/new", "/edit/parcels/1",
+                     "/edit/projects/2/retire",
                      "/ogc/collections/projects/items?f=html",
                      "/ogc/collections/projects/queryables?f=html", "/ogc/api?f=html"]:  # fmt: skip
             tab.page.goto(base_url + path)

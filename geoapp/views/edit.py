@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from geoapp import editing
+from geoapp import editing, lifecycle
 from geoapp.auth.access import Forbidden
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
@@ -23,6 +23,7 @@ from geoapp.ogc_html import cell
 from geoapp.query import whole_number
 from geoapp.services import services
 from geoapp.stores import ChangeRefused
+from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("edit", __name__)
@@ -53,8 +54,7 @@ def _feature(layer_id: str, fid: str) -> tuple[LayerDef, editing.Stored]:
 @bp.route("/edit/<layer_id>/<fid>", methods=["GET", "POST"])
 def edit(layer_id: str, fid: str):
     layer, stored = _feature(layer_id, fid)
-    if not layer.edit:
-        raise NotFound(_("“%(layer)s” is not edited here.", layer=layer.id))
+    _edited(layer)
     if request.method == "GET":
         return _form(layer, stored, stored.values, stored.geometry, stored.version)
     svc, locale = services(), str(get_locale())
@@ -75,6 +75,61 @@ def edit(layer_id: str, fid: str):
         geometry = sent.geometry or stored.geometry
         return _form(layer, stored, shown, geometry, base, sent.errors), 400
     return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))
+
+
+@bp.route("/edit/<layer_id>/new", methods=["GET", "POST"])
+def new(layer_id: str):
+    """新增: a feature's code, fields and place (a point placed or an outline drawn)."""
+    svc, locale = services(), str(get_locale())
+    layer = _edited(svc.layer(layer_id, OFFICIAL_AUDIENCE))
+    if request.method == "GET":
+        return _new_form(layer, {}, {})
+    sent = lifecycle.read_new(layer, request.form, locale)
+    fid = lifecycle.add(
+        svc.store, svc.layers, layer, sent, current_user.username, current_user.scope, locale
+    )
+    if fid is None:
+        return _new_form(layer, dict(request.form), sent.errors, sent.geometry), 400
+    return redirect(url_for("history.history", layer_id=layer.id, fid=fid, saved=1))
+
+
+@bp.route("/edit/<layer_id>/<fid>/retire", methods=["GET", "POST"])
+def retire(layer_id: str, fid: str):
+    """移除: the feature leaves the map and the lists; its history keeps it for an admin."""
+    layer, stored = _feature(layer_id, fid)
+    _edited(layer)
+    if request.method == "GET":
+        return _retire_page(layer, stored, stored.version, [])
+    base = whole_number("version", request.form.get("version", ""), 0, 2**62)
+    locale = str(get_locale())
+    refused = lifecycle.retire(services().store, layer, stored, base, current_user.username, locale)
+    if refused:
+        return _retire_page(layer, stored, stored.version, refused), 409
+    return _retire_page(layer, stored, base, [], done=True)
+
+
+def _edited(layer: LayerDef) -> LayerDef:
+    if not layer.edit:
+        raise NotFound(_("“%(layer)s” is not edited here.", layer=layer.id))
+    return layer
+
+
+def _new_form(layer, values, errors, geometry=None):
+    """The empty form, its map opened on the layer's features the user may see."""
+    svc = services()
+    bounds = svc.store.extent(layer.table, svc.scoped(layer, Query())).bbox
+    return render_template(
+        "edit.html", layer=layer, stored=None, values=values, version=0, errors=errors,
+        geometry=editing.as_geojson(geometry), bounds=bounds, conflict=None,
+        locale=str(get_locale()),
+    )  # fmt: skip
+
+
+def _retire_page(layer, stored, version, refused, done=False):
+    return render_template(
+        "retire.html", layer=layer, stored=stored, version=version, refused=refused,
+        done=done, locale=str(get_locale()),
+    )  # fmt: skip
 
 
 @bp.route("/edit/projects/<fid>/progress", methods=["GET", "POST"])
