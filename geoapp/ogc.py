@@ -230,12 +230,37 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         )
         item["get"]["responses"]["200"] = _json_body(FEATURE, GEOJSON_TYPE)
         paths[f"{prefix}/items/{{featureId}}"] = item
-    return {
+    doc = {
         "openapi": "3.0.3",
         "info": {"title": title, "version": "1.0"},
         "servers": [{"url": base}],
         "paths": paths,
     }
+    return doc if audience == "public" else _signed_in_only(doc)
+
+
+def _signed_in_only(doc: dict) -> dict:
+    """The officials' API: an API token as a bearer header or as the password of HTTP Basic
+    (what QGIS and GDAL offer); without one 401, outside the account's role 403."""
+    doc["components"] = {
+        "securitySchemes": {
+            "token": {"type": "http", "scheme": "bearer", "description": "a personal API token"},
+            "basic": {
+                "type": "http",
+                "scheme": "basic",
+                "description": "user name, and the API token as password (reads only)",
+            },
+        }
+    }
+    doc["security"] = [{"token": []}, {"basic": []}]
+    refused = {
+        "401": _json_body(EXCEPTION, "application/json") | {"description": "Not signed in"},
+        "403": _json_body(EXCEPTION, "application/json") | {"description": "Not allowed"},
+    }
+    for operations in doc["paths"].values():
+        for operation in operations.values():
+            operation["responses"] = operation["responses"] | refused
+    return doc
 
 
 GEOJSON_TYPE = "application/geo+json"

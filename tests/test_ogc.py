@@ -443,6 +443,35 @@ def test_openapi_document_is_valid_and_lists_every_parameter_items_take(client):
     OAS30Validator(error_schema).validate(bad)
 
 
+def test_the_officials_document_says_how_to_sign_in_and_what_a_refusal_looks_like(app, client):
+    """A client reading /ogc/api learns it needs a token (bearer, or Basic's password), and
+    the 401 an anonymous request gets, and the 403 an investor gets, match the document."""
+    from openapi_schema_validator import OAS30Validator
+    from openapi_spec_validator import validate
+
+    from tests.accounts import signed_in
+
+    doc = client.get("/ogc/api").get_json()
+    validate(doc)
+    schemes = doc["components"]["securitySchemes"]
+    assert {(s["type"], s["scheme"]) for s in schemes.values()} == {
+        ("http", "bearer"),
+        ("http", "basic"),
+    }
+    assert {next(iter(s)) for s in doc["security"]} == set(schemes)
+    operations = [op for ops in doc["paths"].values() for op in ops.values()]
+    assert all({"401", "403"} <= set(op["responses"]) for op in operations)
+    items = "/collections/projects/items"
+    for who, status in ((app.test_client(), "401"), (signed_in(app, "inv", "investor"), "403")):
+        answer = who.get("/ogc" + items + "?f=json")
+        assert answer.status_code == int(status)
+        schema = doc["paths"][items]["get"]["responses"][status]["content"]["application/json"]
+        OAS30Validator(schema["schema"]).validate(answer.get_json())
+    public = client.get("/public/ogc/api").get_json()
+    public_items = public["paths"]["/collections/parcels/items"]["get"]
+    assert "security" not in public and "401" not in public_items["responses"]
+
+
 @pytest.mark.parametrize(
     ("bbox", "expected"),
     [
