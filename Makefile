@@ -13,7 +13,7 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 # The app signs sessions with GEOAPP_SECRET_KEY; unless it is set, the key made once here.
 SECRET = GEOAPP_SECRET_KEY=$${GEOAPP_SECRET_KEY:-$$(cat instance/secret_key)}
 
-.PHONY: run test setup assets translations data browser gdal postgis lint format check screenshot
+.PHONY: run test setup assets translations data browser gdal postgis memcached lint format check screenshot
 
 # Arrays of 128 KB and more are mapped, not taken from the heap, so the copies that edits
 # make of big columns go back to the system when dropped (bench/README.md, write path).
@@ -31,7 +31,7 @@ run: setup data instance/secret_key
 instance/secret_key:
 	mkdir -p instance && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
-test: setup browser gdal postgis
+test: setup browser gdal postgis memcached
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -79,6 +79,10 @@ browser:
 postgis:
 	ls /usr/share/postgresql/*/extension/postgis.control >/dev/null 2>&1 || \
 		($(SUDO) apt-get update && $(SUDO) apt-get install -y postgresql postgis)
+
+# Sign-in and write limits shared by several app servers (GEOAPP_RATELIMIT_STORAGE) in the tests.
+memcached:
+	command -v memcached >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y memcached)
 
 # GDAL's OAPIF client (ogrinfo) reads our OGC API in the tests, as QGIS would.
 gdal:

@@ -58,6 +58,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         services.warm_up()
     init_i18n(app)
     register_handlers(app)
+    app.config["RATELIMIT_STORAGE_URI"] = config.ratelimit_storage
     init_access(app, lambda: services.store)
     register_budget(app, config.request_seconds)
     register_filters(app)

@@ -72,12 +72,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GEOAPP_LOGIN_LIMIT",
         "10 per minute",
-        "sign-in attempts one address may make (per app process), e.g. '10 per minute'",
+        "sign-in attempts one address may make, e.g. '10 per minute'",
     ),
     Setting(
         "GEOAPP_WRITE_LIMIT",
         "120 per minute",
-        "writes (imports, saves, drawn areas) one user may make (per app process)",
+        "writes (imports, saves, drawn areas) one user may make",
+    ),
+    Setting(
+        "GEOAPP_RATELIMIT_STORAGE",
+        "memory://",
+        "where the sign-in and write counts are kept: memory:// counts in each app process "
+        "(each worker allows the whole limit); memcached://127.0.0.1:11211 (Debian's memcached) "
+        "shares them between every worker and server",
     ),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
@@ -111,6 +118,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 READS = ("memory", "sql")
+RATELIMIT_STORES = ("memory://", "memcached://")
 KNOWN_KEYS = ("dev-only-change-me", "dev", "secret", "change-me", "changeme")
 LIMIT = re.compile(r"^\d+ per (second|minute|hour|day)$")
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
@@ -138,6 +146,7 @@ class Config:
     https: bool
     login_limit: str
     write_limit: str
+    ratelimit_storage: str
     tile_cache_mb: int
     max_upload_mb: int
     upload_hours: int
@@ -218,6 +227,11 @@ class Config:
         ):
             if not LIMIT.match(limit):
                 raise ConfigError(f"{name} must read like '10 per minute', not {limit!r}")
+        if not self.ratelimit_storage.startswith(RATELIMIT_STORES):
+            raise ConfigError(
+                "GEOAPP_RATELIMIT_STORAGE must be memory:// or memcached://host:port, "
+                f"not {self.ratelimit_storage!r}"
+            )
         if self.import_max_rows < 1:
             raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
 

@@ -296,15 +296,20 @@ GUNICORN = [  # as the Makefile's `run` starts it
 ]
 
 
-@contextlib.contextmanager
-def gunicorn_serving(where: Path | str) -> Iterator[str]:
-    """gunicorn as `make run` starts it, on a free port, serving this store; its base URL.
-    The store gets the test admin (``tests.accounts``): send ``bearer(token_of("admin"))``."""
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def gunicorn_serving(where: Path | str, **settings: str) -> Iterator[str]:
+    """gunicorn as `make run` starts it, on a free port, serving this store (with these extra
+    settings); its base URL. The store gets the test admin (``tests.accounts``): send
+    ``bearer(token_of("admin"))``."""
+    port = free_port()
     provision(open_store(where))
-    env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where))
+    env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where)) | settings
     env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
     command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
     server = subprocess.Popen(

@@ -48,7 +48,8 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # POSTs that change nothing: an OGC search whose filter is too long for a URL.
 READ_ONLY_POSTS = ("ogc.items", "public_ogc.items")
 csrf = CSRFProtect()
-limiter = Limiter(get_remote_address, storage_uri="memory://", strategy="fixed-window")
+# Counts kept where RATELIMIT_STORAGE_URI says (GEOAPP_RATELIMIT_STORAGE, set by create_app).
+limiter = Limiter(get_remote_address, strategy="fixed-window")
 
 
 class Anonymous(AnonymousUserMixin):
