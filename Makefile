@@ -22,6 +22,7 @@ SECRET = GEOAPP_SECRET_KEY=$${GEOAPP_SECRET_KEY:-$$(cat instance/secret_key)}
 # filters and drawn areas go by POST.
 run: setup data instance/secret_key
 	$(BIN)/geoapp users first-admin --password-file instance/admin-password
+	$(BIN)/geoapp warnings refresh
 	$(SECRET) GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
 		--worker-class gthread --preload --timeout 60 --graceful-timeout 20 \
 		--limit-request-line 8190 --bind $(HOST):$(PORT) --access-logfile - \

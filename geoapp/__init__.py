@@ -52,7 +52,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
     layers = load_layers(config.layers_dir)
     store = config.open_store(record_schemas(layers))
-    services = Services(config, store, layers)
+    services = Services(config, store, layers, config.warning_rules())
     app.extensions["geoapp"] = services
     if config.warm_up:
         services.warm_up()

@@ -107,6 +107,37 @@ def check() -> None:
     click.echo(f"ok: {len(layers)} layers ({', '.join(lyr.id for lyr in layers)})")
 
 
+@main.group()
+def warnings() -> None:
+    """The three-colour warnings of the projects (rules in GEOAPP_WARNINGS)."""
+
+
+@warnings.command("refresh")
+@click.option(
+    "--as-of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Reporting date (default: today).",
+)
+def warnings_refresh(as_of) -> None:
+    """Work every project's warning out for the date and write those that changed (run it
+    daily: a project late to start turns yellow, then red, with no one editing it)."""
+    from datetime import date
+
+    from geoapp.warnings_refresh import refresh_warnings
+
+    store, layers, config = _services()
+    try:
+        rules = config.warning_rules()
+    except ConfigError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(1)
+    day = as_of.date() if as_of else date.today()
+    layer = next(lyr for lyr in layers if lyr.table == "projects")
+    changed = refresh_warnings(store, layer, rules, day)
+    click.echo(f"{day.isoformat()}: {changed} warnings changed")
+
+
 @main.group(name="import")
 def import_() -> None:
     """Import a project sheet or parcels (dry run unless --apply)."""
@@ -288,7 +319,7 @@ def import_projects(
     """A key-project sheet (XLSX, XLS, ODS or CSV; Chinese or English headers)."""
     from geoapp.imports.service import prepare_projects
 
-    store, layers, _config = _services()
+    store, layers, config = _services()
     overrides = dict(item.split("=", 1) if "=" in item else (item, "") for item in mapping)
     _run_import(
         lambda: prepare_projects(
@@ -300,6 +331,7 @@ def import_projects(
             coords=coords,
             scope=scope,
             overrides=overrides,
+            rules=config.warning_rules(),
         ),
         store,
         apply_it,
@@ -321,9 +353,10 @@ def import_progress(
     """A monthly progress sheet (月报): code, month, completed investment, stage, remarks."""
     from geoapp.imports.service import prepare_progress
 
-    store, layers, _config = _services()
+    store, layers, config = _services()
+    rules = config.warning_rules()
     _run_import(
-        lambda: prepare_progress(store, layers, path, sheet=sheet, locale=locale),
+        lambda: prepare_progress(store, layers, path, sheet=sheet, locale=locale, rules=rules),
         store,
         apply_it,
         only_valid,

@@ -86,6 +86,11 @@ SETTINGS: tuple[Setting, ...] = (
         "(each worker allows the whole limit); memcached://127.0.0.1:11211 (Debian's memcached) "
         "shares them between every worker and server",
     ),
+    Setting(
+        "GEOAPP_WARNINGS",
+        str(PROJECT_ROOT / "warnings.toml"),
+        "the three-colour warning rules (TOML; checked at start-up, see warnings.toml)",
+    ),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
     Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
@@ -124,6 +129,7 @@ LIMIT = re.compile(r"^\d+ per (second|minute|hour|day)$")
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
 
 if TYPE_CHECKING:
+    from geoapp.progress import WarningRules
     from geoapp.stores import Store
     from geoapp.stores.changes import TableSchema
 
@@ -147,6 +153,7 @@ class Config:
     login_limit: str
     write_limit: str
     ratelimit_storage: str
+    warnings: Path
     tile_cache_mb: int
     max_upload_mb: int
     upload_hours: int
@@ -167,6 +174,7 @@ class Config:
         values = {_KEY_OF[name]: value for name, value in raw.items()}
         values["data"] = Path(values["data"])
         values["layers_dir"] = Path(values["layers_dir"])
+        values["warnings"] = Path(values["warnings"])
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["https"] = _switch("GEOAPP_HTTPS", values["https"])
@@ -234,6 +242,12 @@ class Config:
             )
         if self.import_max_rows < 1:
             raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
+
+    def warning_rules(self) -> WarningRules:
+        """The rules of GEOAPP_WARNINGS, checked (ConfigError naming the file and key)."""
+        from geoapp.warning_rules import load_rules
+
+        return load_rules(self.warnings)
 
     def check_secret_key(self) -> None:
         """A known or short key would let anyone forge a session: refuse to serve. (Commands

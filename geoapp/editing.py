@@ -26,6 +26,7 @@ from geoapp.imports.areas import Areas
 from geoapp.imports.changes import progress_changes, warning_values
 from geoapp.imports.projects import typed_value
 from geoapp.layers import LayerDef
+from geoapp.progress import WarningRules
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, HistoryEntry
 
@@ -132,6 +133,7 @@ def save(
     author: str,
     scope: Scope,
     locale: str,
+    rules: WarningRules,
 ) -> Conflict | None:
     """Write the edit based on ``base_version``; a place outside ``scope`` becomes an error
     of the edit (nothing written); a newer stored version comes back as a Conflict."""
@@ -144,7 +146,7 @@ def save(
     if not values:  # nothing changed: nothing to write, not even a warning worked out anew
         return None
     if layer.table == "projects":
-        values |= warning_values(stored.values, values, date.today())
+        values |= warning_values(stored.values, values, date.today(), rules)
     change = Change("update", layer.table, stored.key, values, base_version=base_version)
     try:
         store.apply(ChangeSet(author, [change]))
@@ -243,6 +245,7 @@ class MonthReport:
 
     layer: LayerDef
     frame: gpd.GeoDataFrame
+    rules: WarningRules
 
 
 def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: str) -> Edit:
@@ -272,9 +275,11 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
     return edit
 
 
-def save_month(store: Store, layer: LayerDef, stored: Stored, edit: Edit, author: str) -> None:
+def save_month(
+    store: Store, layer: LayerDef, stored: Stored, edit: Edit, author: str, rules: WarningRules
+) -> None:
     """The month's row of ``progress`` and the project brought to its newest month, written
     the way a progress sheet's row is (one change set, in the history)."""
     row = {"project_id": stored.key[0], GEOMETRY: stored.geometry} | edit.values
     frame = gpd.GeoDataFrame([row], geometry=GEOMETRY, crs=4326)
-    store.apply(ChangeSet(author, progress_changes(store, MonthReport(layer, frame))))
+    store.apply(ChangeSet(author, progress_changes(store, MonthReport(layer, frame, rules))))

@@ -15,6 +15,7 @@ from geoapp.auth.scope import Scope
 from geoapp.editing import Edit, Stored, county_of, read_form
 from geoapp.imports.changes import warning_values
 from geoapp.layers import LayerDef
+from geoapp.progress import WarningRules
 from geoapp.stores.base import Store
 from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet
 
@@ -58,6 +59,7 @@ def add(
     author: str,
     scope: Scope,
     locale: str,
+    rules: WarningRules,
 ) -> int | None:
     """Insert the feature; its feature id, or None with the reasons in ``edit.errors``."""
     if edit.errors:
@@ -68,7 +70,7 @@ def add(
     if edit.errors:
         return None
     if layer.table == "projects":
-        values |= warning_values({}, values, date.today())
+        values |= warning_values({}, values, date.today(), rules)
     key = (edit.values[layer.id_field],)
     try:
         applied = store.apply(ChangeSet(author, [Change("insert", layer.table, key, values)]))

@@ -14,9 +14,14 @@ import calendar
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class WarningRules:
+    """Thresholds of ``warnings.toml`` (``geoapp.warning_rules`` reads and checks the file)."""
+
+    start_yellow_months: int = 1
     start_red_months: int = 3
     invest_yellow_points: float = 10.0
     invest_red_points: float = 30.0
@@ -43,15 +48,41 @@ def project_warning(
 ) -> tuple[str, str]:
     """(colour, reason in Chinese) for one project; colour is red, yellow or green."""
     rules = rules or WarningRules()
-    if actual_start is None:
+    if actual_start is None or actual_start > as_of:  # not started yet on the reporting date
         return _start_warning(planned_start, as_of, rules)
     return _investment_warning(annual_plan, completed, as_of, rules)
 
 
+WARNING_INPUTS = ("planned_start", "actual_start", "annual_plan", "completed")
+
+
+def warnings_at(projects: pd.DataFrame, as_of: date, rules: WarningRules) -> pd.DataFrame:
+    """Each project's warning (``warning``) and its reason (``warning_reason``) on the
+    reporting date, from its dates and figures (columns ``WARNING_INPUTS``)."""
+    inputs = (
+        _days(projects["planned_start"]),
+        _days(projects["actual_start"]),
+        _numbers(projects["annual_plan"]),
+        _numbers(projects["completed"]),
+    )
+    found = [project_warning(*row, as_of, rules) for row in zip(*inputs, strict=True)]
+    return pd.DataFrame(found or None, index=projects.index, columns=["warning", "warning_reason"])
+
+
+def _days(column: pd.Series) -> list[date | None]:
+    days = pd.to_datetime(column, errors="coerce")
+    return [None if pd.isna(d) else d.date() for d in days]
+
+
+def _numbers(column: pd.Series) -> list[float | None]:
+    numbers = pd.to_numeric(column, errors="coerce")
+    return [None if pd.isna(n) else float(n) for n in numbers]
+
+
 def _start_warning(planned: date | None, as_of: date, rules: WarningRules) -> tuple[str, str]:
-    if planned is None or months_between(planned, as_of) < 1:
+    late = None if planned is None else months_between(planned, as_of)
+    if late is None or late < rules.start_yellow_months:
         return "green", ""
-    late = months_between(planned, as_of)
     colour = "red" if late >= rules.start_red_months else "yellow"
     return colour, f"计划{planned.month}月开工，逾期{late}个月未开工"
 

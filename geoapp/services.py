@@ -21,6 +21,7 @@ from geoapp.config import Config
 from geoapp.drawn import load_area
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
+from geoapp.progress import WarningRules
 from geoapp.query import MapFilter
 from geoapp.query import parse_filter as parse_args
 from geoapp.stores.base import Query, Store
@@ -33,6 +34,7 @@ class Services:
     config: Config
     store: Store
     layers: list[LayerDef]
+    warning_rules: WarningRules = field(default_factory=WarningRules)  # GEOAPP_WARNINGS's
     _areas: tuple[str, AreaChoices] | None = field(default=None, repr=False)
     _choices: dict = field(default_factory=dict, repr=False)
     _drawn: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)

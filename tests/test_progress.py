@@ -48,3 +48,48 @@ def test_investment_warning_against_time_progress(completed, colour):
 def test_thresholds_are_configurable():
     strict = WarningRules(start_red_months=1)
     assert project_warning(date(2026, 3, 1), None, 1, 0, date(2026, 4, 30), strict)[0] == "red"
+
+
+def test_the_first_and_last_day_of_each_start_colour():
+    """Planned in March: green through 31 March, yellow from 1 April, red from 1 June."""
+    days = [date(2026, 3, 31), date(2026, 4, 1), date(2026, 5, 31), date(2026, 6, 1)]
+    colours = [project_warning(date(2026, 3, 15), None, 100, 0, d)[0] for d in days]
+    assert colours == ["green", "yellow", "yellow", "red"]
+
+
+@pytest.mark.parametrize(
+    ("behind", "colour"),
+    [(9.99, "green"), (10.0, "yellow"), (30.0, "yellow"), (30.01, "red")],
+)
+def test_each_investment_threshold_at_its_boundary(behind, colour):
+    as_of = date(2026, 12, 31)  # time progress 100 %: completed % = 100 − behind
+    got, _ = project_warning(date(2026, 1, 1), date(2026, 1, 5), 100, 100 - behind, as_of)
+    assert got == colour
+
+
+def test_a_project_started_after_the_reporting_date_was_late_on_that_date():
+    """Replaying June: a project planned for March that started in August was red in June."""
+    got = project_warning(date(2026, 3, 1), date(2026, 8, 1), 100, 0, date(2026, 6, 30))
+    assert got == ("red", "计划3月开工，逾期3个月未开工")
+
+
+def test_warnings_at_a_date_for_a_frame_of_projects():
+    import pandas as pd
+
+    from geoapp.progress import warnings_at
+
+    projects = pd.DataFrame(
+        {
+            "planned_start": ["2026-03-01", "2026-03-01", None],
+            "actual_start": [None, "2026-02-01", None],
+            "annual_plan": [100.0, 100.0, None],
+            "completed": [0.0, 10.0, None],
+        },
+        index=[7, 8, 9],
+    )
+    found = warnings_at(projects, date(2026, 6, 30), WarningRules())
+    assert found.loc[7].tolist() == ["red", "计划3月开工，逾期3个月未开工"]
+    assert found.loc[8, "warning"] == "red" and found.loc[8, "warning_reason"].startswith(
+        "投资完成率10.0%"
+    )
+    assert found.loc[9].tolist() == ["green", ""]

@@ -20,13 +20,12 @@ import geopandas as gpd
 import pandas as pd
 
 from geoapp.imports.progress import as_of_month, latest_by_project
-from geoapp.progress import project_warning
+from geoapp.progress import WARNING_INPUTS, WarningRules, project_warning
 from geoapp.schemas import PROGRESS_TABLE
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import GEOMETRY, Change
 
 WARNING_FIELDS = ("warning", "warning_reason")
-WARNING_INPUTS = ("planned_start", "actual_start", "annual_plan", "completed")
 
 
 def row_changes(
@@ -55,7 +54,7 @@ def row_changes(
             values = _updated(values, record, prepared.carried, blank_clears)
             op = "update"
         if layer.table == "projects" and WARNING_FIELDS[0] not in prepared.carried:
-            values |= warning_values(before or {}, values, prepared.as_of)
+            values |= warning_values(before or {}, values, prepared.as_of, prepared.rules)
         changes.append(Change(op, layer.table, (code,), values, row=record.get("_row")))
     return changes
 
@@ -76,10 +75,11 @@ def _updated(values: dict, record: dict, carried: frozenset[str], blank_clears: 
     return kept
 
 
-def warning_values(before: dict, values: dict, as_of: date) -> dict[str, Any]:
+def warning_values(before: dict, values: dict, as_of: date, rules: WarningRules) -> dict[str, Any]:
     """A project's warning and its reason once ``values`` are written over ``before``."""
     merged = before | values
-    colour, reason = project_warning(*(_day_or_value(merged.get(n)) for n in WARNING_INPUTS), as_of)
+    inputs = (_day_or_value(merged.get(n)) for n in WARNING_INPUTS)
+    colour, reason = project_warning(*inputs, as_of, rules)
     return {"warning": colour, "warning_reason": reason}
 
 
@@ -129,7 +129,7 @@ def _projects_at_newest_month(store: Store, prepared, stored: dict) -> list[Chan
         if month.isoformat() < newest_stored.get(str(code), "") or str(code) not in by_code:
             continue
         values = {n: _plain(row[n]) for n in ("completed", "status") if _plain(row[n]) is not None}
-        values |= warning_values(by_code[str(code)], values, as_of_month(month))
+        values |= warning_values(by_code[str(code)], values, as_of_month(month), prepared.rules)
         changes.append(Change("update", layer.table, (str(code),), values))
     return changes
 

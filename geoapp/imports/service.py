@@ -34,6 +34,7 @@ from geoapp.imports.scope import Scope, retire_changes, scope_of
 from geoapp.imports.sheets import HeaderMap, RawTable, load_header_map, read_table
 from geoapp.imports.survey import parse_survey
 from geoapp.layers import LayerDef
+from geoapp.progress import WarningRules
 from geoapp.query import admin_prefix
 from geoapp.schemas import PROGRESS_TABLE
 from geoapp.stores.base import Query, Store
@@ -63,6 +64,7 @@ class Prepared:
     table: RawTable | None = None  # the sheet as read, for the report's marked cells
     carried: frozenset[str] = frozenset()  # fields the file gives: an update writes only these
     as_of: date = field(default_factory=date.today)  # the day warnings are worked out for
+    rules: WarningRules = field(default_factory=WarningRules)  # the rules they follow
     file: str = ""  # the file's name, for the history ("import:<file>")
     unchanged: int = 0  # rows whose stored values already were the file's
     scope: Scope | None = None  # the area a whole list covers, and what it leaves out
@@ -105,6 +107,7 @@ def prepare_projects(
     scope: str | None = None,
     overrides: Mapping[str, str] | None = None,
     jurisdiction: Jurisdiction = EVERYWHERE,
+    rules: WarningRules | None = None,
 ) -> Prepared:
     """Read a project sheet, validate every cell, place every row, count adds and updates.
 
@@ -165,6 +168,7 @@ def prepare_projects(
             table=table,
             carried=frozenset(parsed.fields),
             as_of=as_of or date.today(),
+            rules=rules or WarningRules(),
             file=Path(path).name,
             scope=scope_of(store, frame, scope) if scope else None,
             columns=columns,
@@ -244,6 +248,7 @@ def prepare_progress(
     sheet: str | None = None,
     locale: str = "zh",
     jurisdiction: Jurisdiction = EVERYWHERE,
+    rules: WarningRules | None = None,
 ) -> Prepared:
     """A monthly progress sheet: one history row per project and month (nothing written).
     Projects outside ``jurisdiction`` are unknown to it: their rows are errors."""
@@ -269,6 +274,7 @@ def prepare_progress(
         updated=updated,
         rejected=rejected,
         file=Path(path).name,
+        rules=rules or WarningRules(),
     )
 
 

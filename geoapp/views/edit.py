@@ -64,7 +64,7 @@ def edit(layer_id: str, fid: str):
     if not sent.errors:
         conflict = editing.save(
             svc.store, svc.layers, layer, stored, sent, base, current_user.username,
-            current_user.scope, locale,
+            current_user.scope, locale, svc.warning_rules,
         )  # fmt: skip
     if conflict is not None:
         shown = editing.merged(layer, stored, sent, conflict, request.form)
@@ -86,8 +86,9 @@ def new(layer_id: str):
         return _new_form(layer, {}, {})
     sent = lifecycle.read_new(layer, request.form, locale)
     fid = lifecycle.add(
-        svc.store, svc.layers, layer, sent, current_user.username, current_user.scope, locale
-    )
+        svc.store, svc.layers, layer, sent, current_user.username, current_user.scope, locale,
+        svc.warning_rules,
+    )  # fmt: skip
     if fid is None:
         return _new_form(layer, dict(request.form), sent.errors, sent.geometry), 400
     return redirect(url_for("history.history", layer_id=layer.id, fid=fid, saved=1))
@@ -144,7 +145,8 @@ def progress(fid: str):
     if sent.errors:
         return _progress_form(layer, stored, dict(request.form), sent.errors), 400
     try:
-        editing.save_month(services().store, layer, stored, sent, current_user.username)
+        svc = services()
+        editing.save_month(svc.store, layer, stored, sent, current_user.username, svc.warning_rules)
     except ChangeRefused as refused:
         errors = {r.field or "month": r.message(locale) for r in refused.refusals}
         return _progress_form(layer, stored, dict(request.form), errors), 400

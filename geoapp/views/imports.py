@@ -316,10 +316,16 @@ def _prepare(folder: Path) -> Prepared:
             scope=scope or None,
             overrides=overrides,
             jurisdiction=current_user.scope,
+            rules=svc.warning_rules,
         )
     if kind == "progress":
         return prepare_progress(
-            svc.store, svc.layers, path, locale=locale, jurisdiction=current_user.scope
+            svc.store,
+            svc.layers,
+            path,
+            locale=locale,
+            jurisdiction=current_user.scope,
+            rules=svc.warning_rules,
         )
     given = folder / "values.json"
     return prepare_parcels(

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
+from geoapp.progress import warnings_at
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
 from geoapp.services import services
@@ -53,8 +54,9 @@ def rankings():
     flt, errors = svc.parse_filter(args, [layer])
     if errors:
         raise errors[0]
-    columns = [*RATE_COLUMNS, RANK_BY[by], *(["warning"] if "warning" in layer.fields else [])]
-    ranked = ranking(svc.store.read(layer.table, flt.query_for(layer, columns)), by, as_of)
+    frame = svc.store.read(layer.table, flt.query_for(layer, [*RATE_COLUMNS, RANK_BY[by]]))
+    frame = frame.assign(**warnings_at(frame, as_of, svc.warning_rules))  # of that date
+    ranked = ranking(frame, by, as_of)
     names = svc.areas()
 
     def row(place) -> dict:
