@@ -38,6 +38,12 @@ COLUMNS = (
     "completed",
 )
 STARTED_STATES = ("started", "resumed")
+# 三个一批 as one seed report groups projects: each batch is the projects of one stage.
+BATCHES = {
+    "start_batch": "construction",
+    "preparatory_batch": "preparatory",
+    "reserve_batch": "reserve",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,7 @@ class Rates:
     completed: float  # 万元, completed investment of the year
     time_progress: float  # 0–1
     by_status: dict[str, int]
+    stages: dict[str, Group]  # per stage (status): count and money
 
     @property
     def start_rate(self) -> float | None:
@@ -97,6 +104,10 @@ class Rates:
             "investment_rate": self.investment_rate,
             "time_progress": self.time_progress,
         }
+        body["batches"] = {
+            name: body["stages"].get(stage, asdict(Group(0, 0.0, 0.0)))
+            for name, stage in BATCHES.items()
+        }
         return body
 
 
@@ -119,6 +130,10 @@ def rates(projects: pd.DataFrame, as_of: date) -> Rates:
         completed=float(pd.to_numeric(projects["completed"], errors="coerce").sum()),
         time_progress=time_progress(as_of),
         by_status={str(k): int(v) for k, v in statuses.items()},
+        stages={
+            str(k): _group(projects, (projects["status"].astype("string") == k).fillna(False))
+            for k in statuses.index
+        },
     )
 
 

@@ -19,6 +19,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.demo import places
 from geoapp.demo.boundaries import read_boundaries
+from geoapp.demo.progress import monthly_progress
 from geoapp.demo.projects import add_warnings, project_rows, scale_money
 from geoapp.demo.sites import (
     cut_parcels,
@@ -47,6 +48,7 @@ def build_demo(boundaries_path: Path, seed: int = DEFAULT_SEED) -> dict[str, gpd
         "parcels": parcels,
         "standard_land": standard_land_frame(parcels, rng),
         "projects": projects,
+        "progress": monthly_progress(projects, as_of),
     }
     outlines = boundaries_path.with_name("outlines.geojson")
     if outlines.exists():  # every vertex, for containment (see geoapp.demo.boundaries)

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 from flask import Blueprint, jsonify, request
 from flask_babel import gettext as _
 
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
 from geoapp.progress import warnings_at
+from geoapp.query import whole_number
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
+from geoapp.replay import REPLAYED, replay
+from geoapp.schemas import PROGRESS_TABLE
 from geoapp.services import services
+from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("rates", __name__, url_prefix="/api")
@@ -36,6 +41,34 @@ def progress_rates():
         raise errors[0]
     frame = svc.store.read(layer.table, flt.query_for(layer, RATE_COLUMNS))
     return jsonify(rates(frame, as_of).to_json())
+
+
+@bp.get("/rates/months")
+def monthly_rates():
+    """The year replayed: the rates at the end of each month of ``year`` (default: the
+    reporting date's) up to ``as_of``, from the monthly progress history."""
+    svc = services()
+    layer = _rates_layer()
+    args = request.args.copy()
+    as_of = reporting_date(args.pop("as_of", None))
+    year = whole_number("year", args.pop("year", str(as_of.year)), 2000, as_of.year)
+    through = min(as_of, date(year, 12, 31))
+    flt, errors = svc.parse_filter(args, [layer])
+    if errors:
+        raise errors[0]
+    projects = svc.store.read(layer.table, flt.query_for(layer, [*RATE_COLUMNS, "project_id"]))
+    history = _progress_of(frozenset(projects["project_id"].astype(str)))
+    months = replay(projects, history, year, through)
+    return jsonify({"year": year, "months": [m.to_json() for m in months]})
+
+
+def _progress_of(codes: frozenset[str]) -> pd.DataFrame:
+    """The monthly progress rows of these projects (none when there is no history yet)."""
+    store = services().store
+    if PROGRESS_TABLE not in store.tables():
+        return pd.DataFrame(columns=["project_id", "month", *REPLAYED])
+    query = Query(any_of={"project_id": codes}, columns=("project_id", "month", *REPLAYED))
+    return store.read(PROGRESS_TABLE, query)
 
 
 @bp.get("/rankings")

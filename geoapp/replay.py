@@ -1,0 +1,47 @@
+"""The year replayed month by month: each month's rates as they stood at its end, from the
+monthly progress history (``progress`` table, one row per project and month).
+
+What was known at a month's end is the newest progress row of that month or before: its
+cumulative completed investment and its stage. A project with no progress row at all is taken
+as it stands (nothing says otherwise); one whose first row comes later had completed nothing
+reported yet. Starts count by date as the rates do (an actual start after the month's end had
+not happened then). A month that has not ended yet is the reporting date itself.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from geoapp.imports.progress import as_of_month
+from geoapp.rates import Rates, rates
+
+REPLAYED = ("completed", "status")
+
+
+def month_ends(year: int, through: date) -> list[date]:
+    """The reporting dates of ``year`` up to ``through``: each month's last day, and
+    ``through`` itself for the month it falls in."""
+    ends = [as_of_month(date(year, m, 1)) for m in range(1, 13)]
+    return [min(end, through) for end in ends if date(year, end.month, 1) <= through]
+
+
+def as_known_at(projects: pd.DataFrame, progress: pd.DataFrame, day: date) -> pd.DataFrame:
+    """``projects`` (indexed by any id, with ``project_id``) with their completed investment
+    and stage as the progress reports up to ``day`` gave them."""
+    months = pd.to_datetime(progress["month"])
+    known = progress[months <= pd.Timestamp(day)].assign(_month=months)
+    newest = known.sort_values("_month").groupby("project_id").tail(1).set_index("project_id")
+    reported = projects["project_id"].isin(set(progress["project_id"]))
+    codes = projects["project_id"]
+    replayed = projects.copy()
+    for name in REPLAYED:
+        at_day = codes.map(newest[name]) if name in newest else pd.Series(None, index=codes.index)
+        replayed[name] = replayed[name].where(~reported, at_day.to_numpy())
+    return replayed
+
+
+def replay(projects: pd.DataFrame, progress: pd.DataFrame, year: int, through: date) -> list[Rates]:
+    """The rates at the end of every month of ``year`` up to ``through``."""
+    return [rates(as_known_at(projects, progress, day), day) for day in month_ends(year, through)]
