@@ -411,10 +411,10 @@ def write_xlsx(job: ExportJob, target: IO[bytes]) -> int:
     from openpyxl.utils import get_column_letter
 
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_sheet_title(job.layer.title(job.locale)))
+    sheet = book.create_sheet(sheet_title(job.layer.title(job.locale)))
     headers = job.headers()
     for i, text in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = min(max(_width(text), 10), 40)
+        sheet.column_dimensions[get_column_letter(i)].width = min(max(text_width(text), 10), 40)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
 
@@ -441,7 +441,7 @@ def write_xlsx(job: ExportJob, target: IO[bytes]) -> int:
             sums[name] += float(pd.to_numeric(page[name], errors="coerce").sum())
         columns = _columns(page, job)
         for row in zip(*columns, strict=True):
-            values = [_xlsx_value(v) for v in row]
+            values = [xlsx_value(v) for v in row]
             sheet.append(
                 [
                     cell(v, fmt) if (fmt and v is not None) or _typed_by_excel(v) else v
@@ -462,12 +462,12 @@ def _filter_sheet(book, job: ExportJob, count: int, bold) -> None:
     from openpyxl.cell import WriteOnlyCell
 
     texts = job.texts
-    sheet = book.create_sheet(_sheet_title(texts.filter_sheet))
+    sheet = book.create_sheet(sheet_title(texts.filter_sheet))
     for letter, width in (("A", 18), ("B", 40), ("C", 40)):
         sheet.column_dimensions[letter].width = width
 
     def cell(value: Any, *, strong: bool = False, number_format: str | None = None):
-        item = WriteOnlyCell(sheet, _xlsx_value(value))
+        item = WriteOnlyCell(sheet, xlsx_value(value))
         if isinstance(value, str):
             item.data_type = "s"
         if strong:
@@ -493,7 +493,7 @@ def _filter_sheet(book, job: ExportJob, count: int, bold) -> None:
     sheet.append([cell(texts.rows, strong=True), cell(count, number_format=MONEY_FORMAT)])
 
 
-def _xlsx_value(value: Any) -> Any:
+def xlsx_value(value: Any) -> Any:
     if isinstance(value, str):
         value = _XLSX_ILLEGAL.sub("", value)
         if len(value) > XLSX_MAX_CELL:  # a huge WKT: Excel refuses longer cells
@@ -506,11 +506,11 @@ def _typed_by_excel(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(("=", "#"))
 
 
-def _sheet_title(text: str) -> str:
+def sheet_title(text: str) -> str:
     return re.sub(r"[\[\]:*?/\\]", "", text)[:31] or "Sheet"
 
 
-def _width(text: str) -> int:
+def text_width(text: str) -> int:
     """Display width: CJK and full-width characters count two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text) + 2
 

@@ -192,3 +192,51 @@ def test_the_api_ranks_counties_with_their_names(huludao_client):
     assert "开复工率" in body["rule"]
     bad = huludao_client.get("/api/rankings?by=colour")
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "by"
+
+
+def test_the_rankings_as_a_workbook_for_the_meeting(huludao_client):
+    """The same places, order and figures as the JSON, the lists marked, rates as percents."""
+    import io
+
+    import openpyxl
+
+    body = huludao_client.get("/api/rankings?by=county&as_of=2022-06-05").get_json()
+    answer = huludao_client.get("/api/rankings.xlsx?by=county&as_of=2022-06-05")
+    assert answer.status_code == 200 and answer.mimetype.endswith("spreadsheetml.sheet")
+    assert "attachment" in answer.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("红黑榜", "统计截止日期", "2022-06-05") and "开复工率" in rows[1][0]
+    assert rows[3][:4] == ("排名", "所在县区", "项目数", "开复工率")
+    places = [(r[1], r[2], r[3]) for r in rows[4:]]
+    expected = [(p["name"], p["count"], p["rates"]["start_resume_rate"]) for p in body["places"]]
+    assert places == expected
+    assert sheet.cell(5, 4).number_format == "0.0%"
+    bad = huludao_client.get("/api/rankings.xlsx?as_of=2022-13-01")
+    assert bad.status_code == 400 and bad.get_json()["parameter"] == "as_of"
+
+
+def test_a_unit_named_like_a_formula_stays_text_in_the_workbook(tmp_path):
+    import io
+
+    import openpyxl
+
+    from geoapp.rankings_xlsx import write_rankings
+
+    place = {"key": "=SUM(A1:A9)", "name": "=SUM(A1:A9)", "count": 1, "red": 0, "yellow": 0}
+    place["rates"] = dict.fromkeys(("start_resume_rate", "start_rate", "investment_rate"), 0.5)
+    place["rates"]["time_progress"] = 0.4
+    body = {"as_of": "2026-06-30", "by": "unit", "rule": "…", "places": [place]}
+    out = io.BytesIO()
+    app = create_app(settings_for_tiny(tmp_path))
+    with app.test_request_context():
+        write_rankings(body | {"red_list": [], "black_list": [place["key"]]}, out)
+    sheet = openpyxl.load_workbook(io.BytesIO(out.getvalue())).active
+    assert sheet.cell(5, 2).value == "=SUM(A1:A9)" and sheet.cell(5, 2).data_type == "s"
+    assert sheet.cell(5, 10).value == "黑榜" and sheet.cell(4, 2).value == "责任单位"
+
+
+def settings_for_tiny(tmp_path):
+    frames = tiny_frames()
+    GeoPackageStore.create(tmp_path / "t.gpkg", frames)
+    return settings_for(tmp_path / "t.gpkg")

@@ -7,16 +7,19 @@ filter) and the date.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pandas as pd
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from flask_babel import gettext as _
 
 from geoapp.errors import BadRequest, NotFound
+from geoapp.export import content_disposition
 from geoapp.layers import LayerDef
 from geoapp.progress import warnings_at
 from geoapp.query import whole_number
+from geoapp.rankings_xlsx import XLSX_TYPE, write_rankings
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
 from geoapp.replay import REPLAYED, replay
@@ -74,8 +77,25 @@ def _progress_of(codes: frozenset[str]) -> pd.DataFrame:
 @bp.get("/rankings")
 def rankings():
     """红黑榜: counties, parks, responsible units or leaders (``by``) ranked by 开复工率, then
-    投资完成率, then fewer red warnings, at ``as_of``, for the map's filter; the red list (best)
-    and the black list (worst)."""
+    投资完成率, then fewer red warnings (those of ``as_of``), for the map's filter; the red list
+    (best) and the black list (worst)."""
+    return jsonify(_rankings())
+
+
+@bp.get("/rankings.xlsx")
+def rankings_xlsx():
+    """The same 红黑榜 as a workbook for the meeting's papers."""
+    body = _rankings()
+    out = io.BytesIO()
+    write_rankings(body, out)
+    name = _("Rankings") + f"-{body['by']}-{body['as_of']}.xlsx"
+    response = Response(out.getvalue(), mimetype=XLSX_TYPE)
+    ascii_name = f"rankings-{body['by']}-{body['as_of']}.xlsx"
+    response.headers["Content-Disposition"] = content_disposition(name, ascii_name)
+    return response
+
+
+def _rankings() -> dict:
     svc = services()
     layer = _rates_layer()
     args = request.args.copy()
@@ -105,19 +125,16 @@ def rankings():
         }
 
     red, black = red_and_black(ranked)
-    return jsonify(
-        {
-            "as_of": as_of.isoformat(),
-            "by": by,
-            "rule": _(
-                "Ranked by start-or-resume rate, then investment completion, "
-                "then fewer red warnings."
-            ),
-            "places": [row(p) for p in ranked],
-            "red_list": [p.key for p in red],
-            "black_list": [p.key for p in black],
-        }
-    )
+    return {
+        "as_of": as_of.isoformat(),
+        "by": by,
+        "rule": _(
+            "Ranked by start-or-resume rate, then investment completion, then fewer red warnings."
+        ),
+        "places": [row(p) for p in ranked],
+        "red_list": [p.key for p in red],
+        "black_list": [p.key for p in black],
+    }
 
 
 def _rates_layer() -> LayerDef:
