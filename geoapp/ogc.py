@@ -180,9 +180,9 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
     """OpenAPI 3.0 of every resource, every parameter the server takes (the map's filters and
     the queryables included) and the shape of each answer, so that a schema-checking client
     or fuzzer can check what it gets."""
-    crs = _param("crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)})
+    crs = param("crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)})
     common = [
-        _param(
+        param(
             "bbox",
             "query",
             {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
@@ -190,23 +190,18 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
             explode=False,
             **BLANK,
         ),
-        _param("bbox-crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)}),
+        param("bbox-crs", "query", {"type": "string", "enum": list(SUPPORTED_CRS)}),
         crs,
-        _param(
-            "limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}
-        ),
-        _param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}),
-        _param("datetime", "query", {"type": "string"}),
-        _param("filter", "query", {"type": "string"}),
-        _param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
-        _param("filter-crs", "query", {"type": "string", "enum": [CRS84]}),
-        _param("properties", "query", {"type": "string"}, **BLANK),
-        _param("sortby", "query", {"type": "string"}, **BLANK),
-        _param("f", "query", {"type": "string", "enum": ["json", "html"]}, **BLANK),
-        _param("county", "query", {"type": "string", "pattern": "^[0-9]{2,6}$"}, **BLANK),
-        _param("park", "query", {"type": "string"}, **BLANK),
-        _param("within", "query", {"type": "string", "description": "a WKT polygon"}, **BLANK),
-        _param("near", "query", {"type": "string", "description": "lon,lat,km"}, **BLANK),
+        param("limit", "query", {"type": "integer", "minimum": 1, "maximum": 10000, "default": 10}),
+        param("offset", "query", {"type": "integer", "minimum": 0, "default": 0}),
+        param("datetime", "query", {"type": "string"}),
+        param("filter", "query", {"type": "string"}),
+        param("filter-lang", "query", {"type": "string", "enum": ["cql2-text", "cql2-json"]}),
+        param("filter-crs", "query", {"type": "string", "enum": [CRS84]}),
+        param("properties", "query", {"type": "string"}, **BLANK),
+        param("sortby", "query", {"type": "string"}, **BLANK),
+        param("f", "query", {"type": "string", "enum": ["json", "html"]}, **BLANK),
+        *area_params(),
     ]
     paths: dict[str, Any] = {
         "/": _get("Landing page"),
@@ -219,16 +214,16 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         paths[prefix] = _get(f"Collection {layer.id}")
         paths[f"{prefix}/queryables"] = _get(f"Queryables of {layer.id}")
         paths[f"{prefix}/sortables"] = _get(f"Sortables of {layer.id}")
-        items = _get(f"Features of {layer.id}", common + _layer_params(layer, audience))
-        items["get"]["responses"]["200"] = _json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
+        items = _get(f"Features of {layer.id}", common + layer_params(layer, audience))
+        items["get"]["responses"]["200"] = json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
         items["get"]["responses"]["200"]["content"]["text/html"] = {"schema": {"type": "string"}}
         items["post"] = _post_search(items["get"])
         paths[f"{prefix}/items"] = items
         item = _get(
             f"One feature of {layer.id}",
-            [_param("featureId", "path", {"type": "integer"}, required=True), crs],
+            [param("featureId", "path", {"type": "integer"}, required=True), crs],
         )
-        item["get"]["responses"]["200"] = _json_body(FEATURE, GEOJSON_TYPE)
+        item["get"]["responses"]["200"] = json_body(FEATURE, GEOJSON_TYPE)
         paths[f"{prefix}/items/{{featureId}}"] = item
     doc = {
         "openapi": "3.0.3",
@@ -254,8 +249,8 @@ def _signed_in_only(doc: dict) -> dict:
     }
     doc["security"] = [{"token": []}, {"basic": []}]
     refused = {
-        "401": _json_body(EXCEPTION, "application/json") | {"description": "Not signed in"},
-        "403": _json_body(EXCEPTION, "application/json") | {"description": "Not allowed"},
+        "401": json_body(EXCEPTION, "application/json") | {"description": "Not signed in"},
+        "403": json_body(EXCEPTION, "application/json") | {"description": "Not allowed"},
     }
     for operations in doc["paths"].values():
         for operation in operations.values():
@@ -294,6 +289,16 @@ EXCEPTION = {
 }
 
 
+def area_params() -> list[dict]:
+    """The map's area filters: county (admin code), park, a drawn polygon, a circle."""
+    return [
+        param("county", "query", {"type": "string", "pattern": "^[0-9]{2,6}$"}, **BLANK),
+        param("park", "query", {"type": "string"}, **BLANK),
+        param("within", "query", {"type": "string", "description": "a WKT polygon"}, **BLANK),
+        param("near", "query", {"type": "string", "description": "lon,lat,km"}, **BLANK),
+    ]
+
+
 def _post_search(get: dict) -> dict:
     """The same search by POST, for filters too large for a URL: the query parameters as a
     form, or a CQL2-JSON filter as the body."""
@@ -313,7 +318,7 @@ def _post_search(get: dict) -> dict:
     }
 
 
-def _layer_params(layer: LayerDef, audience: str) -> list[dict]:
+def layer_params(layer: LayerDef, audience: str, queryable: bool = True) -> list[dict]:
     """The layer's own parameters: its filters (enum values listed), the ranges as
     ``<field>_min``/``<field>_max``, text search and the other queryables as equality tests."""
     visible = layer.visible_fields(audience)
@@ -323,18 +328,18 @@ def _layer_params(layer: LayerDef, audience: str) -> list[dict]:
         schema: dict[str, Any] = {"type": "string"}
         if spec.type == "enum":
             schema["enum"] = [v.key for v in spec.values]
-        params.append(_param(name, "query", schema, **BLANK))
+        params.append(param(name, "query", schema, **BLANK))
         named.add(name)
     for name in (n for n in layer.ranges if n in visible):
         kind = {"type": "number"} if layer.fields[name].type == "number" else _DATE
-        params += [_param(f"{name}_{end}", "query", kind, **BLANK) for end in ("min", "max")]
+        params += [param(f"{name}_{end}", "query", kind, **BLANK) for end in ("min", "max")]
         named.add(name)
     if layer.search:
-        params.append(_param("q", "query", {"type": "string", "maxLength": 100}))
-    for name, kind in queryables(layer, audience).items():
+        params.append(param("q", "query", {"type": "string", "maxLength": 100}))
+    for name, kind in queryables(layer, audience).items() if queryable else ():
         if name not in named and name not in ("geometry", "county_code", "park_id"):
             schema = {"number": {"type": "number"}, "date": _DATE}.get(kind, {"type": "string"})
-            params.append(_param(name, "query", schema))
+            params.append(param(name, "query", schema))
     return params
 
 
@@ -343,11 +348,11 @@ _DATE = {"type": "string", "format": "date"}
 BLANK = {"allowEmptyValue": True}
 
 
-def _json_body(schema: dict, mimetype: str) -> dict:
+def json_body(schema: dict, mimetype: str) -> dict:
     return {"description": "OK", "content": {mimetype: {"schema": schema}}}
 
 
-def _param(name: str, where: str, schema: dict, required: bool = False, **extra) -> dict:
+def param(name: str, where: str, schema: dict, required: bool = False, **extra) -> dict:
     return {"name": name, "in": where, "required": required, "schema": schema, **extra}
 
 
@@ -358,9 +363,9 @@ def _get(summary: str, parameters: list[dict] | None = None) -> dict:
             "parameters": parameters or [],
             "responses": {
                 "200": {"description": "OK"},
-                "400": _json_body(EXCEPTION, "application/json") | {"description": "Bad request"},
-                "404": _json_body(EXCEPTION, "application/json") | {"description": "Not found"},
-                "405": _json_body(EXCEPTION, "application/json")
+                "400": json_body(EXCEPTION, "application/json") | {"description": "Bad request"},
+                "404": json_body(EXCEPTION, "application/json") | {"description": "Not found"},
+                "405": json_body(EXCEPTION, "application/json")
                 | {"description": "Method not allowed"},
             },
         }

@@ -240,3 +240,33 @@ def settings_for_tiny(tmp_path):
     frames = tiny_frames()
     GeoPackageStore.create(tmp_path / "t.gpkg", frames)
     return settings_for(tmp_path / "t.gpkg")
+
+
+def test_the_openapi_document_describes_every_parameter_and_answer(huludao_client):
+    """Valid OpenAPI 3.0; every documented parameter is taken (a 200 with a plausible value);
+    the answers of /rates, /rates/months and /rankings match their schemas, a 400 its own."""
+    from openapi_schema_validator import OAS30Validator
+    from openapi_spec_validator import validate
+
+    doc = huludao_client.get("/api/rates/openapi.json").get_json()
+    validate(doc)
+    samples = {"as_of": "2022-06-05", "year": "2022", "county": LONG, "q": "项目",
+               "within": "POLYGON((100 34, 108 34, 108 40, 100 40, 100 34))",
+               "near": "106.8,34.85,500", "total_investment_min": "0",
+               "planned_start_max": "2022-12-31", "park": "P1"}  # fmt: skip
+    for path, item in doc["paths"].items():
+        get = item["get"]
+        for p in get["parameters"]:
+            kind = p["schema"].get("format") or p["schema"].get("type")
+            typed = {"number": "1000", "date": "2022-03-01", "integer": "1"}.get(kind, "x")
+            value = samples.get(p["name"]) or (p["schema"].get("enum") or [typed])[0]
+            url = f"/api{path}?as_of=2022-06-05&{p['name']}={value}"
+            assert huludao_client.get(url).status_code == 200, url
+        if "application/json" in get["responses"]["200"].get("content", {}):
+            schema = get["responses"]["200"]["content"]["application/json"]["schema"]
+            OAS30Validator(schema).validate(
+                huludao_client.get(f"/api{path}?as_of=2022-06-05").get_json()
+            )
+    bad = huludao_client.get("/api/rates?as_of=tomorrow").get_json()
+    error = doc["paths"]["/rates"]["get"]["responses"]["400"]["content"]["application/json"]
+    OAS30Validator(error["schema"]).validate(bad)

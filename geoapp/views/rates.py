@@ -22,6 +22,7 @@ from geoapp.query import whole_number
 from geoapp.rankings_xlsx import XLSX_TYPE, write_rankings
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
+from geoapp.rates_openapi import rates_openapi
 from geoapp.replay import REPLAYED, replay
 from geoapp.schemas import PROGRESS_TABLE
 from geoapp.services import services
@@ -44,6 +45,14 @@ def progress_rates():
         raise errors[0]
     frame = svc.store.read(layer.table, flt.query_for(layer, RATE_COLUMNS))
     return jsonify(rates(frame, as_of).to_json())
+
+
+@bp.get("/rates/openapi.json")
+def openapi():
+    """OpenAPI 3.0 of these routes, their parameters and answers."""
+    layer = _rates_layer()
+    rank_by = [k for k, v in RANK_BY.items() if v in layer.fields]
+    return jsonify(rates_openapi(layer, rank_by, request.host_url.rstrip("/") + "/api"))
 
 
 @bp.get("/rates/months")
