@@ -65,6 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["geoapp_tiles"] = TileCache(config.tile_cache_mb * 1024 * 1024)
     from geoapp.views import (
         OFFICIAL_AUDIENCE,
+        admin,
         api,
         auth,
         basemap,
@@ -83,12 +84,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports.bp,
         edit.bp,
         edit.history_bp,
+        admin.bp,
     ):  # per user, only for POST and the like
         limiter.limit(config.write_limit, key_func=_user_key, exempt_when=_reading)(writes)
     app.register_blueprint(auth.bp)
     app.register_blueprint(map.bp)
     app.register_blueprint(edit.bp)  # /edit/<layer>/<id>: the form
     app.register_blueprint(edit.history_bp)  # /history/<layer>/<id>: who changed what
+    app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
     app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions

@@ -53,6 +53,15 @@ class AreaChoices:
     def name_of(self, code: str | None) -> str | None:
         return self._names.get(code) if code else None
 
+    def jurisdiction_name(self, code: str) -> str:
+        """A jurisdiction code as people say it: ``2114`` → 葫芦岛市, ``610327`` → 陇县; a
+        prefix no boundary names by itself (a province) by the counties it covers."""
+        own = self.name_of(code.ljust(6, "0"))
+        if own:
+            return own
+        covered = [c.name for c in self.counties if c.code.startswith(code)]
+        return "、".join(covered[:3]) + ("…" if len(covered) > 3 else "")
+
     @cached_property
     def _names(self) -> dict[str, str]:
         return {c.code: c.name for c in (*self.parks, *self.counties)}

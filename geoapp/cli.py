@@ -597,14 +597,12 @@ def users_token(username: str, label: str) -> None:
 )
 def users_first_admin(password_file: Path) -> None:
     """Create the account `admin` with a random password when the store has no admin yet."""
-    import secrets
-
-    from geoapp.auth.users import add_user, has_admin
+    from geoapp.auth.users import add_user, generated_password, has_admin
 
     store, _layers, _config = _services()
     if has_admin(store):
         return
-    password = secrets.token_urlsafe(12)
+    password = generated_password()
     password_file.parent.mkdir(parents=True, exist_ok=True)
     password_file.touch(mode=0o600)
     password_file.write_text(password + "\n", encoding="utf-8")

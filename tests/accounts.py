@@ -8,6 +8,7 @@ app verifies it like any other (the costs are part of the hash).
 
 from __future__ import annotations
 
+import re
 import urllib.request
 
 from argon2 import PasswordHasher
@@ -61,6 +62,30 @@ def signed_in(
     token = provision(services.store, name, role, jurisdiction)
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     return client
+
+
+def client_at(app: Flask, address: str) -> FlaskClient:
+    """A client from its own address (sign-in limits count per address)."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def signed_in_by_form(app: Flask, name: str, password: str = PASSWORD) -> FlaskClient:
+    """A browser-like client: signs in through /login with the form's CSRF token, and must
+    send the CSRF token with every write (``csrf_of`` a page it got)."""
+    client = client_at(app, f"10.0.{len(name)}.{sum(map(ord, name)) % 250}")
+    token = csrf_of(client.get("/login").get_data(as_text=True))
+    answer = client.post(
+        "/login?next=/", data={"username": name, "password": password, "csrf_token": token}
+    )
+    assert answer.status_code == 302 and answer.location == "/"
+    return client
+
+
+def csrf_of(html: str) -> str:
+    """The CSRF token a page carries (every page has it in a meta tag)."""
+    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
 
 
 def as_admin(request: str | urllib.request.Request) -> urllib.request.Request:

@@ -27,7 +27,15 @@ from geoapp.errors import ConfigError
 from geoapp.layers import load_layers
 from geoapp.stores import GeoPackageStore
 from geoapp.views.tiles import MVT_TYPE
-from tests.accounts import PASSWORD, bearer, provision, token_of
+from tests.accounts import (
+    PASSWORD,
+    bearer,
+    client_at,
+    csrf_of,
+    provision,
+    signed_in_by_form,
+    token_of,
+)
 from tests.fixtures import (
     LINZE,
     LONG,
@@ -118,6 +126,7 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
         "ext": "png",
         "token": "0" * 32,
         "filename": "app.css",
+        "username": "nobody",  # no such account: an admin's POST changes nothing
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -141,10 +150,12 @@ def _build(rule: Rule, samples: dict[str, str]) -> str:
 
 
 def required(path: str) -> str:
-    """What the issue asks: public pages for anyone, imports and edits for editors, the rest
-    (history included) for officials."""
+    """What the issue asks: public pages for anyone, imports and edits for editors, accounts
+    and retired records for admins, the rest (history included) for officials."""
     if path.startswith(OPEN_PATHS):
         return "anonymous"
+    if path.startswith("/admin/"):
+        return "admin"
     return "editor" if path.startswith(("/import", "/edit/")) else "official"
 
 
@@ -240,31 +251,9 @@ def test_every_answer_refuses_to_be_framed(world):
         assert "frame-ancestors 'none'" in response.headers.get("Content-Security-Policy", "")
 
 
-def _client_at(app, address: str):
-    """A client from its own address (sign-in limits count per address)."""
-    client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = address
-    return client
-
-
-def _signed_in_by_form(app, name: str):
-    """A browser-like client: signs in through /login with the form's CSRF token."""
-    client = _client_at(app, f"10.0.{len(name)}.{sum(map(ord, name)) % 250}")
-    token = _csrf(client.get("/login").get_data(as_text=True))
-    answer = client.post(
-        "/login?next=/", data={"username": name, "password": PASSWORD, "csrf_token": token}
-    )
-    assert answer.status_code == 302 and answer.location == "/"
-    return client
-
-
-def _csrf(html: str) -> str:
-    return re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
-
-
 def test_every_write_without_a_csrf_token_is_refused_and_changes_nothing(world):
     app, _clients, path, b_project = world
-    client = _signed_in_by_form(app, "admin")
+    client = signed_in_by_form(app, "admin")
     store = open_store(path)
     before = store.version()
     posts = [url for method, url in urls(app, b_project) if method == "POST"]
@@ -280,7 +269,7 @@ def test_every_write_without_a_csrf_token_is_refused_and_changes_nothing(world):
             as_text=True
         )
     assert store.version() == before
-    token = _csrf(client.get("/").get_data(as_text=True))
+    token = csrf_of(client.get("/").get_data(as_text=True))
     kept = client.post(
         "/api/areas",
         data={"within": "POLYGON((106.8 34.85,106.9 34.85,106.9 34.95,106.8 34.85))"},
@@ -293,32 +282,32 @@ def test_signing_in_out_and_a_new_password_ending_old_sessions(world):
     from geoapp.auth.users import set_password
 
     app, _clients, path, _b = world
-    client = _signed_in_by_form(app, "editor_long")
+    client = signed_in_by_form(app, "editor_long")
     assert client.get("/import").status_code == 200
     set_password(open_store(path), "editor_long", "another-password-99", "tests")
     answer = client.get("/import")
     assert answer.status_code == 302 and "/login" in answer.location
     set_password(open_store(path), "editor_long", PASSWORD, "tests")
-    client = _signed_in_by_form(app, "editor_long")
-    token = _csrf(client.get("/").get_data(as_text=True))
+    client = signed_in_by_form(app, "editor_long")
+    token = csrf_of(client.get("/").get_data(as_text=True))
     assert client.post("/logout", data={"csrf_token": token}).status_code == 302
     assert client.get("/").status_code == 302
 
 
 def test_a_wrong_password_is_refused_and_sign_in_is_rate_limited(world):
     app, _clients, _path, _b = world
-    client = _client_at(app, "10.9.9.9")
+    client = client_at(app, "10.9.9.9")
     statuses = []
     for _ in range(7):
-        token = _csrf(client.get("/login").get_data(as_text=True))
+        token = csrf_of(client.get("/login").get_data(as_text=True))
         answer = client.post(
             "/login", data={"username": "admin", "password": "wrong-password!", "csrf_token": token}
         )
         statuses.append(answer.status_code)
     assert statuses[:5] == [401] * 5  # GEOAPP_LOGIN_LIMIT = 5 per minute in this app
     assert statuses[5:] == [429, 429]
-    other = _client_at(app, "10.9.9.10")
-    token = _csrf(other.get("/login").get_data(as_text=True))
+    other = client_at(app, "10.9.9.10")
+    token = csrf_of(other.get("/login").get_data(as_text=True))
     right = other.post(
         "/login", data={"username": "admin", "password": PASSWORD, "csrf_token": token}
     )

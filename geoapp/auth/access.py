@@ -43,6 +43,7 @@ ACCESS: dict[str | None, str | None] = {
     "imports": "editor",
     "edit": "editor",
     "history": "official",  # restoring a version: admins (checked by the route)
+    "admin": "admin",  # accounts, retired records
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # POSTs that change nothing: an OGC search whose filter is too long for a URL.

@@ -12,21 +12,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from geoapp.auth.scope import Scope, jurisdiction_codes
-from geoapp.stores.base import Query, Store
-from geoapp.stores.changes import Change, ChangeSet, FieldSpec, TableSchema
+from geoapp.stores.base import Query, Store, restore_retired
+from geoapp.stores.changes import Change, ChangeSet, FieldSpec, HistoryEntry, TableSchema
 
 USERS_TABLE = "users"
 TOKENS_TABLE = "api_tokens"
 ROLES = ("investor", "official", "editor", "admin")  # each may do what the ones before may
 TOKEN_PREFIX = "gat_"  # so a leaked token is recognisable in logs and by secret scanners
 MIN_PASSWORD = 10
+MAX_LABEL = 100  # what a token is for: "QGIS, 规划科"
 _HASHER = PasswordHasher()
 
 
@@ -48,8 +50,76 @@ def tokens_schema() -> TableSchema:
     return TableSchema(TOKENS_TABLE, ("token_hash",), fields, "none")
 
 
+# Why an account change is refused, in Chinese and English; the page shows it beside ``field``.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "username": (
+        "用户名应为 1–64 个可打印字符，不含“|”",
+        "a user name is 1–64 printable characters, without '|'",
+    ),
+    "exists": ("用户“{username}”已存在", "there is already a user {username!r}"),
+    "missing": ("没有用户“{username}”", "there is no user {username!r}"),
+    "not_retired": ("没有已停用的用户“{username}”", "there is no retired user {username!r}"),
+    "role": ("角色“{role}”无效，应为：{roles}", "role {role!r}: one of {roles}"),
+    "code": (
+        "“{code}”不是行政区划代码：省 21、市 2114 或县 211421",
+        "jurisdiction code {code}: a province (21), city (2114) or county (211421) code",
+    ),
+    "no_county": (
+        "“{code}”不对应任何县区（行政区划图层中没有）",
+        "jurisdiction code {code} is no county or city of the boundaries layer",
+    ),
+    "needs_jurisdiction": (
+        "“{role}”角色需要管辖范围（行政区划代码，如 610327）",
+        "role {role} needs a jurisdiction (admin codes, e.g. 610327)",
+    ),
+    "password": (
+        "密码至少需要 {least} 个字符",
+        "the password needs at least {least} characters",
+    ),
+    "label": ("用途说明最多 {most} 个字符", "the label has at most {most} characters"),
+    "self_retire": (
+        "不能停用自己的账号：请另一位管理员操作",
+        "you cannot retire your own account: ask another admin",
+    ),
+    "self_demote": (
+        "不能取消自己的管理员角色：请另一位管理员操作",
+        "you cannot take the admin role from yourself: ask another admin",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why one field of an account cannot be kept: ``reason`` keys ``MESSAGES``."""
+
+    field: str
+    reason: str
+    params: Mapping[str, object] = field(default_factory=dict)
+
+    def message(self, locale: str = "zh") -> str:
+        zh, en = MESSAGES[self.reason]
+        return (en if locale == "en" else zh).format(**self.params)
+
+
 class AccountError(ValueError):
-    """A user name, role, jurisdiction or password that cannot be kept; says which."""
+    """An account change refused whole, with every field's problem, so a form can mark each
+    field at once; ``str()`` is the English text, for the command line."""
+
+    def __init__(self, *problems: Problem):
+        self.problems = problems
+        super().__init__("; ".join(p.message("en") for p in problems))
+
+    def by_field(self, locale: str) -> dict[str, str]:
+        """Field name → why, in ``locale``: what a form shows beside each field."""
+        found: dict[str, str] = {}
+        for problem in self.problems:
+            found.setdefault(problem.field, problem.message(locale))
+        return found
+
+
+def _refuse(problems: list[Problem]) -> None:
+    if problems:
+        raise AccountError(*problems)
 
 
 @dataclass(frozen=True)
@@ -85,9 +155,10 @@ def find_user(store: Store, username: str) -> User | None:
     if USERS_TABLE not in store.tables() or not username:
         return None
     rows = store.read(USERS_TABLE, Query(any_of={"username": frozenset([username])}))
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
+    return None if rows.empty else _user(rows.iloc[0])
+
+
+def _user(row) -> User:
     return User(
         username=str(row["username"]),
         display_name=str(row["display_name"] or row["username"]),
@@ -122,11 +193,22 @@ def _dummy_hash() -> str:
 
 
 def add_user(
-    store: Store, username: str, password: str, role: str, jurisdiction: str, author: str
+    store: Store,
+    username: str,
+    password: str,
+    role: str,
+    jurisdiction: str,
+    author: str,
+    counties: Collection[str] | None = None,
 ) -> User:
-    """Create an account; raises AccountError naming the bad value."""
-    values = _checked(username, role, jurisdiction)
-    values["password_hash"] = _hashed(password)
+    """Create an account; raises AccountError naming the bad value. With ``counties`` (the
+    admin codes of the boundaries layer), every jurisdiction code must cover one of them."""
+    values, problems = _checked(username, role, jurisdiction, counties)
+    if not problems and find_user(store, username) is not None:
+        problems.append(Problem("username", "exists", {"username": username}))
+    problems += _password_problems(password)
+    _refuse(problems)
+    values["password_hash"] = _HASHER.hash(password)
     values["display_name"] = username
     store.apply(ChangeSet(author, [Change("insert", USERS_TABLE, (username,), values)]))
     return find_user(store, username)
@@ -134,28 +216,55 @@ def add_user(
 
 def set_password(store: Store, username: str, password: str, author: str) -> None:
     _existing(store, username)
-    values = {"password_hash": _hashed(password)}
+    _refuse(_password_problems(password))
+    values = {"password_hash": _HASHER.hash(password)}
     store.apply(ChangeSet(author, [Change("update", USERS_TABLE, (username,), values)]))
 
 
-def set_role(store: Store, username: str, role: str, jurisdiction: str, author: str) -> None:
-    _existing(store, username)
-    values = _checked(username, role, jurisdiction)
+def set_role(
+    store: Store,
+    username: str,
+    role: str,
+    jurisdiction: str,
+    author: str,
+    counties: Collection[str] | None = None,
+) -> None:
+    """Change what an account may do and where. An admin may not demote themselves (``author``
+    is who asks): the office could be left without anyone to manage accounts."""
+    user = _existing(store, username)
+    values, problems = _checked(username, role, jurisdiction, counties)
+    if author == username and user.role == "admin" and role != "admin":
+        problems.append(Problem("role", "self_demote"))
+    _refuse(problems)
     values.pop("username")
     store.apply(ChangeSet(author, [Change("update", USERS_TABLE, (username,), values)]))
 
 
 def retire_user(store: Store, username: str, author: str) -> None:
-    """Delete the account (kept in history) and every token it had."""
+    """Delete the account (kept in history) and every token it had; not one's own (``author``
+    is who asks), so an admin cannot lock themselves out by mistake."""
     _existing(store, username)
+    if author == username:
+        raise AccountError(Problem("username", "self_retire"))
     changes = [Change("delete", USERS_TABLE, (username,))]
     changes += [Change("delete", TOKENS_TABLE, (h,)) for h in _token_hashes(store, username)]
     store.apply(ChangeSet(author, changes))
 
 
+def restore_user(store: Store, username: str, author: str) -> None:
+    """Reopen a retired account as it was retired (its tokens stay revoked: new ones are
+    issued when needed)."""
+    newest = store.history(USERS_TABLE, (username,), limit=1)
+    if not newest or newest[0].op != "delete":
+        raise AccountError(Problem("username", "not_retired", {"username": username}))
+    restore_retired(store, USERS_TABLE, (username,), author)
+
+
 def new_token(store: Store, username: str, label: str, author: str) -> str:
     """A new API token for the user: returned once, kept only as its hash."""
     _existing(store, username)
+    if len(label) > MAX_LABEL:
+        raise AccountError(Problem("label", "label", {"most": MAX_LABEL}))
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     values = {"username": username, "label": label, "created": date.today()}
     key = (token_hash(token),)
@@ -169,6 +278,34 @@ def user_for_token(store: Store, token: str) -> User | None:
     query = Query(any_of={"token_hash": frozenset([token_hash(token)])})
     rows = store.read(TOKENS_TABLE, query)
     return None if rows.empty else find_user(store, str(rows.iloc[0]["username"]))
+
+
+def all_users(store: Store) -> list[User]:
+    """Every open account, by user name (for the admin's list)."""
+    if USERS_TABLE not in store.tables():
+        return []
+    rows = store.read(USERS_TABLE).sort_values("username")
+    return [_user(row) for _, row in rows.iterrows()]
+
+
+def token_counts(store: Store) -> dict[str, int]:
+    """How many API tokens each account has (a token nobody knows of is a risk to see)."""
+    if TOKENS_TABLE not in store.tables():
+        return {}
+    return store.read(TOKENS_TABLE)["username"].astype(str).value_counts().to_dict()
+
+
+def retired_users(store: Store, limit: int = 200) -> list[HistoryEntry]:
+    """The retirement of each closed account, newest first: who closed it, when, and the
+    account as it was (``before``)."""
+    if USERS_TABLE not in store.tables():
+        return []
+    return store.retired(USERS_TABLE, limit=limit)
+
+
+def generated_password() -> str:
+    """A random password for a new account, shown once to whoever made it (16 characters)."""
+    return secrets.token_urlsafe(12)
 
 
 def has_admin(store: Store) -> bool:
@@ -191,27 +328,43 @@ def _token_hashes(store: Store, username: str) -> list[str]:
 def _existing(store: Store, username: str) -> User:
     user = find_user(store, username)
     if user is None:
-        raise AccountError(f"no user {username!r}")
+        raise AccountError(Problem("username", "missing", {"username": username}))
     return user
 
 
-def _checked(username: str, role: str, jurisdiction: str) -> dict[str, str]:
+def _checked(
+    username: str, role: str, jurisdiction: str, counties: Collection[str] | None
+) -> tuple[dict[str, str], list[Problem]]:
+    """The account's stored values and the problem of each field that has one. With
+    ``counties``, a jurisdiction code must cover at least one of them (a typo such as
+    ``610372`` would otherwise give an account that silently sees nothing)."""
+    problems = []
     if not username or len(username) > 64 or not username.isprintable() or "|" in username:
-        raise AccountError(f"user name {username!r}: 1–64 printable characters, no '|'")
+        problems.append(Problem("username", "username"))
     if role not in ROLES:
-        raise AccountError(f"role {role!r}: one of {', '.join(ROLES)}")
+        problems.append(Problem("role", "role", {"role": role, "roles": ", ".join(ROLES)}))
     try:
         codes = jurisdiction_codes(jurisdiction)
     except ValueError as bad:
-        raise AccountError(
-            f"jurisdiction code {bad}: a province (21), city (2114) or county (211421) code"
-        ) from None
+        codes = ()
+        problems.append(Problem("jurisdiction", "code", {"code": str(bad)}))
+    else:
+        problems += _jurisdiction_problems(codes, role, counties)
+    return {"username": username, "role": role, "jurisdiction": ",".join(codes)}, problems
+
+
+def _jurisdiction_problems(
+    codes: tuple[str, ...], role: str, counties: Collection[str] | None
+) -> list[Problem]:
+    unknown = [c for c in codes if not any(n.startswith(c) for n in counties or ())]
+    if counties is not None and unknown:
+        return [Problem("jurisdiction", "no_county", {"code": unknown[0]})]
     if role in ("official", "editor") and not codes:
-        raise AccountError(f"role {role} needs a jurisdiction (admin codes, e.g. 610327)")
-    return {"username": username, "role": role, "jurisdiction": ",".join(codes)}
+        return [Problem("jurisdiction", "needs_jurisdiction", {"role": role})]
+    return []
 
 
-def _hashed(password: str) -> str:
+def _password_problems(password: str) -> list[Problem]:
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
-    return _HASHER.hash(password)
+        return [Problem("password", "password", {"least": MIN_PASSWORD})]
+    return []

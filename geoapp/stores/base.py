@@ -126,6 +126,12 @@ class Store(Protocol):
         """Applied changes after entry ``since``, newest first: of one row, a table or all."""
         ...
 
+    def retired(self, table: str, fid: int | None = None, limit: int = 1000) -> list[HistoryEntry]:
+        """The deletion entries of the rows of ``table`` that are deleted now (not inserted or
+        restored since), newest first; of feature ``fid`` only, when given. What an admin
+        lists to bring a retired record back: the live tables no longer hold these rows."""
+        ...
+
     def restore(self, table: str, key: Key, version: int, author: str) -> Applied:
         """Bring a row back as it was at ``version`` (0: before its first recorded change)."""
         ...
@@ -147,3 +153,12 @@ class TileMaker(Protocol):
         """The MVT bytes of the rows of ``query`` (its bbox: the buffered tile), with
         ``query.columns`` as properties, in a layer named ``layer``; None: not this time."""
         ...
+
+
+def restore_retired(store: Store, table: str, key: Key, author: str) -> Applied:
+    """Bring a deleted row back as it was when deleted: at the entry before its deletion, or
+    at 0 (the state before its first recorded change) when the deletion is its only entry,
+    as for a row that came with the data. The caller knows the row is deleted now."""
+    entries = store.history(table, key, limit=2)
+    version = entries[1].version if len(entries) > 1 else 0
+    return store.restore(table, key, version, author)

@@ -170,6 +170,14 @@ class CachedStore(ABC):
         sql, params = _history_sql(table, key, since, limit)
         return read_entries(self._query(sql, params))
 
+    def retired(self, table: str, fid: int | None = None, limit: int = 1000) -> list[HistoryEntry]:
+        """Deletions that no later entry of the same row undid (the row index on table, key
+        and version answers the test for a later entry)."""
+        sql, params = f"{_RETIRED} AND h.table_name = ?", [table]
+        if fid is not None:
+            sql, params = sql + " AND h.feature_id = ?", [*params, fid]
+        return read_entries(self._query(f"{sql} ORDER BY h.version DESC LIMIT ?", [*params, limit]))
+
     def restore(self, table: str, key: Key, version: int, author: str) -> Applied:
         """Bring a row back as it was at ``version`` (0: as it was before its first change),
         re-inserted under its old feature id if it was deleted; recorded as a change. The
@@ -207,6 +215,13 @@ class CachedStore(ABC):
             by_table.setdefault(table, set()).add(int(fid))
         newest = max((int(r[2]) for r in rows), default=token)
         return Changed(newest, {t: frozenset(f) for t, f in by_table.items()})
+
+
+_RETIRED = (
+    f"SELECT {', '.join('h.' + c.strip() for c in HISTORY_COLUMNS.split(','))} "
+    f"FROM {HISTORY} h WHERE h.op = 'delete' AND NOT EXISTS (SELECT 1 FROM {HISTORY} n "
+    "WHERE n.table_name = h.table_name AND n.key = h.key AND n.version > h.version)"
+)
 
 
 def _history_sql(table: str | None, key: Key | None, since: int, limit: int) -> tuple[str, list]:

@@ -176,8 +176,19 @@ def _form(layer, stored, values, geometry, version, errors=None, conflict=None):
 
 @history_bp.get("/history/<layer_id>/<fid>")
 def history(layer_id: str, fid: str):
-    layer, stored = _feature(layer_id, fid)
+    try:
+        layer, stored = _feature(layer_id, fid)
+    except NotFound:
+        if _retired(layer_id, fid):  # gone from the tables: its history is an admin's page
+            return redirect(url_for("admin.retired_record", layer_id=layer_id, fid=fid))
+        raise
     entries = services().store.history(layer.table, stored.key, limit=200)
+    return history_page(layer, stored, entries, saved=request.args.get("saved") == "1")
+
+
+def history_page(layer: LayerDef, stored: editing.Stored, entries, **extra) -> str:
+    """history.html: of a live record, or of a retired one (``retired``: its deletion, and
+    ``restore_url``) for an admin."""
     return render_template(
         "history.html",
         layer=layer,
@@ -185,9 +196,17 @@ def history(layer_id: str, fid: str):
         entries=entries,
         geometry=editing.as_geojson(stored.geometry),
         shapes={e.version: editing.as_geojson(_place(e)) for e in entries},
-        saved=request.args.get("saved") == "1",
         locale=str(get_locale()),
+        **extra,
     )
+
+
+def _retired(layer_id: str, fid: str) -> bool:
+    """True when an admin asks for a feature that was retired (deleted, kept in history)."""
+    if not current_user.may("admin") or not fid.isdigit():
+        return False
+    layer = services().layer(layer_id, OFFICIAL_AUDIENCE)
+    return bool(services().store.retired(layer.table, fid=int(fid), limit=1))
 
 
 def _place(entry):
