@@ -32,6 +32,14 @@ def month_text(month: str) -> str:
     return day.strftime("%b %Y") if str(get_locale()) == "en" else f"{day.year}年{day.month}月"
 
 
+@bp.app_template_global()
+def size_text(size: int) -> str:
+    """A file's size as a caption gives it: ``850 KB``, ``2.4 MB``."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
 @bp.get("/photos/projects/<fid>/<month>/<digest>")
 def photo(fid: str, month: str, digest: str) -> Response:
     """The photo's bytes as they were sent."""
