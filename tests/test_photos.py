@@ -214,6 +214,24 @@ def test_a_bad_figure_keeps_the_photos_out_and_shows_the_months_photos(editor, w
     assert counts(open_store(where)) == (1, 1)
 
 
+def test_a_month_or_photo_saved_by_another_a_moment_ago_is_refused_at_its_field(
+    editor, where, monkeypatch
+):
+    """Between reading what is stored and writing, another save took the month or the photo:
+    the store refuses the insert, the form says so beside the field, nothing is written."""
+    url = f"/edit/projects/{fid_of(where, 'A1')}/progress"
+    site = jpeg(9)
+    assert editor.post(url, data=month_form((site, "site.jpg"))).status_code == 302
+    before = counts(open_store(where)), open_store(where).version()
+    monkeypatch.setattr("geoapp.photos.stored", lambda *args: [])  # did not see the photo
+    answer = editor.post(url, data=month_form((site, "site.jpg"), completed="700"))
+    assert answer.status_code == 400 and 'id="e-photos"' in answer.get_data(as_text=True)
+    monkeypatch.setattr("geoapp.imports.changes._stored_progress", lambda *args: {})
+    answer = editor.post(url, data=month_form(completed="700"))
+    assert answer.status_code == 400 and 'id="e-month"' in answer.get_data(as_text=True)
+    assert (counts(open_store(where)), open_store(where).version()) == before
+
+
 def test_binary_fields_take_bytes_only_and_stay_out_of_frames(where):
     store = open_store(where)
     key = ("A1", "2026-11-01", "0" * 64)

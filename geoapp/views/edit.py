@@ -27,6 +27,7 @@ from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("edit", __name__)
+MONTH_FIELDS = ("month", "completed", "status", "remarks")  # the progress form's own fields
 history_bp = Blueprint("history", __name__)
 
 
@@ -163,8 +164,11 @@ def progress(fid: str):
 
 
 def _field_of(refusal) -> str:
-    """Where the form shows a refusal by the store: a photo's beside the photos."""
-    return "photos" if refusal.table == photos.PHOTOS_TABLE else refusal.field or "month"
+    """Where the form shows a refusal by the store: a photo's beside the photos, one about a
+    field the form has beside it, any other (a month someone saved a moment ago) at the month."""
+    if refusal.table == photos.PHOTOS_TABLE:
+        return "photos"
+    return refusal.field if refusal.field in MONTH_FIELDS else "month"
 
 
 def _progress_form(layer, stored, values, errors, month, photos_lost=False):
