@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from geoapp.errors import NotFound
 from geoapp.photos import MIME, PHOTOS_TABLE, held, photo_key
 from geoapp.services import services
-from geoapp.views.edit import _feature as feature_in_scope
+from geoapp.views.edit import _feature as feature_in_scope  # the record pages' 404 rule
 
 bp = Blueprint("photos", __name__)
 YEAR = 365 * 24 * 3600
