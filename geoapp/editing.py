@@ -11,6 +11,7 @@ outside the editor's jurisdiction is refused like a bad field.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,6 +27,7 @@ from geoapp.imports.areas import Areas
 from geoapp.imports.changes import progress_changes, warning_values
 from geoapp.imports.projects import typed_value
 from geoapp.layers import LayerDef
+from geoapp.photos import Photo, photo_changes
 from geoapp.progress import WarningRules
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, HistoryEntry
@@ -276,10 +278,19 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
 
 
 def save_month(
-    store: Store, layer: LayerDef, stored: Stored, edit: Edit, author: str, rules: WarningRules
+    store: Store,
+    layer: LayerDef,
+    stored: Stored,
+    edit: Edit,
+    author: str,
+    rules: WarningRules,
+    photos: Sequence[Photo] = (),
 ) -> None:
     """The month's row of ``progress`` and the project brought to its newest month, written
-    the way a progress sheet's row is (one change set, in the history)."""
+    the way a progress sheet's row is, with the month's new site photos: one change set (in
+    the history), so the figures and the photos land together or not at all."""
     row = {"project_id": stored.key[0], GEOMETRY: stored.geometry} | edit.values
     frame = gpd.GeoDataFrame([row], geometry=GEOMETRY, crs=4326)
-    store.apply(ChangeSet(author, progress_changes(store, MonthReport(layer, frame, rules))))
+    changes = progress_changes(store, MonthReport(layer, frame, rules))
+    changes += photo_changes(store, stored.key[0], edit.values["month"], photos, author)
+    store.apply(ChangeSet(author, changes))
