@@ -34,6 +34,9 @@ from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, Hi
 
 MAX_VERTICES = 10_000
 MAX_REMARKS = 500
+# What the monthly form types as a sheet's cells: the month's figures, and the start state
+# (开复工) with its date, which the project takes when the month is its newest.
+MONTH_FIELDS = ("completed", "status", "start_state", "actual_start")
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)  # lon/lat a feature of ours may take
 GEOMETRY_KINDS = {"point": ("Point",), "polygon": ("Polygon", "MultiPolygon")}
 
@@ -251,8 +254,8 @@ class MonthReport:
 
 
 def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: str) -> Edit:
-    """The monthly progress form: month (YYYY-MM), cumulative completed investment, stage and
-    a note, typed by the import's rules."""
+    """The monthly progress form: month (YYYY-MM), cumulative completed investment, stage,
+    开复工 state and date, and a note, typed by the import's rules."""
     edit = Edit()
     month = form.get("month", "").strip()
     try:
@@ -263,7 +266,7 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
             if locale != "en"
             else f"“{month}” is not a month, e.g. 2024-06"
         )
-    for name in ("completed", "status"):
+    for name in MONTH_FIELDS:
         try:
             edit.values[name] = typed_value(layer, name, form.get(name, ""), locale)
         except ValueError as bad:
