@@ -63,6 +63,8 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/leaflet-geoman
 	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
 		node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css $(VENDOR)/leaflet-geoman/
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.common.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
 
 translations: $(MO)
 

@@ -33,6 +33,7 @@ VENDOR_ASSETS = (
     "vendor/leaflet-draw/leaflet.draw.css",
     "vendor/leaflet-geoman/leaflet-geoman.min.js",
     "vendor/leaflet-geoman/leaflet-geoman.css",
+    "vendor/echarts/echarts.common.min.js",  # the dashboard's charts (bar, line, tooltip)
 )
 
 
