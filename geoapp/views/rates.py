@@ -122,9 +122,15 @@ def rankings_xlsx():
 def _rankings() -> dict:
     layer = rates_layer()
     flt, as_of, own = dated_filter(layer, "by")
-    return rankings_of(
-        layer, flt, rank_by(layer, "county" if own["by"] is None else own["by"]), as_of
-    )
+    by = rank_by(layer, "county" if own["by"] is None else own["by"])
+    projects = projects_at(layer, flt, [*RATE_COLUMNS, RANK_BY[by]], as_of)
+    return rankings_of(layer, with_warnings(projects, as_of), by, as_of)
+
+
+def with_warnings(projects: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The projects with their warning and its reason on the reporting date, by the rules
+    of ``warnings.toml`` (not the colour stored at the last import or edit)."""
+    return projects.assign(**warnings_at(projects, as_of, services().warning_rules))
 
 
 def rank_by(layer: LayerDef, by: str) -> str:
@@ -135,13 +141,11 @@ def rank_by(layer: LayerDef, by: str) -> str:
     return by
 
 
-def rankings_of(layer: LayerDef, flt: MapFilter, by: str, as_of: date) -> dict:
-    """The 红黑榜 of the filter's projects by ``by`` at ``as_of``, as ``/api/rankings`` answers
-    it: every place with its rates and warnings, the red and black lists, the rule."""
-    svc = services()
-    frame = projects_at(layer, flt, [*RATE_COLUMNS, RANK_BY[by]], as_of)
-    frame = frame.assign(**warnings_at(frame, as_of, svc.warning_rules))  # of that date
-    ranked = ranking(frame, by, as_of)
+def rankings_of(layer: LayerDef, projects: pd.DataFrame, by: str, as_of: date) -> dict:
+    """The 红黑榜 of ``projects`` (as known at ``as_of``, with that date's warnings) by ``by``,
+    as ``/api/rankings`` answers it: every place with its rates and warnings, the red and
+    black lists, the rule."""
+    ranked = ranking(projects, by, as_of)
     name_of = _place_names(layer, by)
 
     def row(place) -> dict:
