@@ -70,6 +70,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         auth,
         basemap,
+        dashboard,
         edit,
         export,
         imports,
@@ -95,6 +96,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
+    app.register_blueprint(dashboard.bp)  # /dashboard: 进度看板, its month slider's answers
     app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions
     app.register_blueprint(tiles.bp)
     basemap.init_app(app, config)  # /basemap/…: tiles of GEOAPP_BASEMAP_FILE
