@@ -154,7 +154,7 @@ def test_a_bad_filter_is_named_as_the_map_page_names_it(client):
 
 
 def test_the_links_between_map_and_dashboard_keep_the_filter(client):
-    shared = f"county={LONG}&status=construction&view=12/34.9/106.85"
+    shared = f"county={LONG}&status=construction&land_state=available&view=12/34.9/106.85"
     doc = lxml_html.fromstring(client.get(f"/?{shared}").get_data(as_text=True))
     to_dashboard = {a.get("href") for a in doc.xpath("//a[starts-with(@href, '/dashboard')]")}
     assert to_dashboard == {f"/dashboard?{shared.replace('/', '%2F')}"}
@@ -167,6 +167,12 @@ def test_the_links_between_map_and_dashboard_keep_the_filter(client):
     }
     assert to_map == {f"/?{shared.replace('/', '%2F')}"}
     assert client.get(to_map.pop()).status_code == 200
+    # The form keeps what it does not offer: applying it loses neither view nor parcel state.
+    hidden = {
+        i.get("name"): i.get("value")
+        for i in doc.xpath("//form[@id='filter-form']//input[@type='hidden']")
+    }
+    assert hidden == {"view": "12/34.9/106.85", "land_state": "available", "by": "unit"}
 
 
 def test_the_slider_moves_through_the_year_of_the_reporting_date(client):

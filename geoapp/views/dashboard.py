@@ -66,8 +66,7 @@ def page():
         areas=svc.areas_in_scope(),
         choices={layer.id: svc.choices(layer)},
         max_park_choices=MAX_PARK_CHOICES,
-        kept=[(k, v) for k, v in request.args.items(multi=True) if k in ("view", "hide")]
-        + _other_layers_values(flt, layer),
+        kept=_kept_in_form(flt, layer),
         errors=errors,
         locale=str(get_locale()),
         months=[_month(d) for d in months],
@@ -171,8 +170,10 @@ def _map_link(layer_args: str, fid: int) -> str:
     return f"{url_for('map.index')}?{query}"
 
 
-def _other_layers_values(flt: MapFilter, layer: LayerDef) -> list[tuple[str, str]]:
-    """Filters of the other layers (a parcel state): kept in the form, so that applying it
-    and going back to the map loses nothing the map's URL said."""
+def _kept_in_form(flt: MapFilter, layer: LayerDef) -> list[tuple[str, str]]:
+    """What the URL says that the dashboard's form does not show — the map's view and hidden
+    layers, other layers' filters (a parcel state) — kept in it as hidden fields, so that
+    applying the form and going back to the map loses nothing."""
     mine = set(flt.for_layer(layer).to_args())
-    return [(k, v) for k, v in flt.to_args().items(multi=True) if k not in mine]
+    state = [(k, v) for k, v in request.args.items(multi=True) if k in ("view", "hide")]
+    return state + [(k, v) for k, v in flt.to_args().items(multi=True) if k not in mine]
