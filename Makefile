@@ -63,6 +63,8 @@ $(VENDOR)/leaflet/leaflet.js: package.json package-lock.json
 	mkdir -p $(VENDOR)/leaflet-geoman
 	cp node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.min.js \
 		node_modules/@geoman-io/leaflet-geoman-free/dist/leaflet-geoman.css $(VENDOR)/leaflet-geoman/
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.common.min.js node_modules/echarts/LICENSE $(VENDOR)/echarts/
 
 translations: $(MO)
 
@@ -101,6 +103,8 @@ check: setup data instance/secret_key
 # Regenerate the README screenshots (needs a CJK font: apt-get install fonts-wqy-microhei).
 screenshot: setup data browser
 	$(BIN)/python bench/screenshot.py docs/map.png
+	$(BIN)/python bench/screenshot.py docs/dashboard.png --width 1366 --height 1450 \
+		--url-path "/dashboard?county=610327&as_of=2026-09-30"
 
 # Benchmarks (bench/README.md): paint, query, tiles, memory. Sizes from BENCH_* variables;
 # BENCH_SMALL=1 make bench is a quick run on small data. Needs wrk and SpatiaLite from Debian.

@@ -33,6 +33,7 @@ VENDOR_ASSETS = (
     "vendor/leaflet-draw/leaflet.draw.css",
     "vendor/leaflet-geoman/leaflet-geoman.min.js",
     "vendor/leaflet-geoman/leaflet-geoman.css",
+    "vendor/echarts/echarts.common.min.js",  # the dashboard's charts (bar, line, tooltip)
 )
 
 
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         api,
         auth,
         basemap,
+        dashboard,
         edit,
         export,
         imports,
@@ -99,6 +101,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
+    app.register_blueprint(dashboard.bp)  # /dashboard: 进度看板, its month slider's answers
     app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions
     app.register_blueprint(tiles.bp)
     basemap.init_app(app, config)  # /basemap/…: tiles of GEOAPP_BASEMAP_FILE

@@ -17,6 +17,11 @@ def money(wan: float | None) -> str:
     return _("%(value)s × 10k CNY", value=f"{wan:,.0f}")
 
 
+def percent(share: float | None) -> str:
+    """A rate (0–1) as the reports write it: 78.2%."""
+    return "—" if share is None else f"{100 * share:.1f}%"
+
+
 def list_index(values: list, value: object) -> int:
     """Position of a value in a declared order (enum values sort as declared, not A–Z)."""
     return values.index(value) if value in values else len(values)
@@ -24,4 +29,5 @@ def list_index(values: list, value: object) -> int:
 
 def register_filters(app: Flask) -> None:
     app.add_template_filter(money, "money")
+    app.add_template_filter(percent, "percent")
     app.add_template_filter(list_index, "list_index")

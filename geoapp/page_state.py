@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from geoapp.errors import BadRequest
 
+DASHBOARD_PARAMS = ("as_of", "by")  # the dashboard's own: its reporting date, its 红黑榜
 _VIEW = re.compile(r"^(\d{1,2})/(-?\d{1,2}(?:\.\d+)?)/(-?\d{1,3}(?:\.\d+)?)$")
 _SEL = re.compile(r"^([a-z][a-z0-9_]*):(\d{1,12})$")
 
@@ -49,3 +51,9 @@ def parse_page_state(args: MultiDict, layer_ids: set[str]) -> tuple[PageState, l
         else:
             errors.append(BadRequest(_("sel must be layer:id, e.g. projects:12."), param="sel"))
     return PageState(view, hidden, selected), errors
+
+
+def shared_query(args: MultiDict) -> str:
+    """The query of a link between the map page and the dashboard: the filter and the map's
+    page state, without the dashboard's own reporting date and ranking."""
+    return urlencode([(k, v) for k, v in args.items(multi=True) if k not in DASHBOARD_PARAMS])

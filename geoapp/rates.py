@@ -169,7 +169,13 @@ def _share(part: float, whole: float) -> float | None:
     return None if not whole else part / whole
 
 
-RANK_BY = {"county": "county_code", "park": "park_id", "unit": "unit", "leader": "leader"}
+RANK_BY = {  # what places are ranked (and the dashboard's charts are broken down) by
+    "county": "county_code",
+    "park": "park_id",
+    "category": "category",
+    "unit": "unit",
+    "leader": "leader",
+}
 LIST_SIZE = 3  # places on the red list (best) and on the black list (worst)
 
 

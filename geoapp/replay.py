@@ -2,10 +2,11 @@
 monthly progress history (``progress`` table, one row per project and month).
 
 What was known at a month's end is the newest progress row of that month or before: its
-cumulative completed investment and its stage. A project with no progress row at all is taken
-as it stands (nothing says otherwise); one whose first row comes later had completed nothing
-reported yet. Starts count by date as the rates do (an actual start after the month's end had
-not happened then). A month that has not ended yet is the reporting date itself.
+cumulative completed investment and its stage. A project with no progress row after that day
+is taken as it stands (nothing later is known, and an edit or a project sheet may have brought
+its figures past its last monthly report); one whose first row comes later had completed
+nothing reported yet. Starts count by date as the rates do (an actual start after the month's
+end had not happened then). A month that has not ended yet is the reporting date itself.
 """
 
 from __future__ import annotations
@@ -29,16 +30,18 @@ def month_ends(year: int, through: date) -> list[date]:
 
 def as_known_at(projects: pd.DataFrame, progress: pd.DataFrame, day: date) -> pd.DataFrame:
     """``projects`` (indexed by any id, with ``project_id``) with their completed investment
-    and stage as the progress reports up to ``day`` gave them."""
+    and stage as the progress reports up to ``day`` gave them, where a later report shows
+    that they have changed since."""
     months = pd.to_datetime(progress["month"])
     known = progress[months <= pd.Timestamp(day)].assign(_month=months)
     newest = known.sort_values("_month").groupby("project_id").tail(1).set_index("project_id")
-    reported = projects["project_id"].isin(set(progress["project_id"]))
+    reported_later = set(progress.loc[months > pd.Timestamp(day), "project_id"])
+    changed_since = projects["project_id"].isin(reported_later)
     codes = projects["project_id"]
     replayed = projects.copy()
     for name in REPLAYED:
         at_day = codes.map(newest[name]) if name in newest else pd.Series(None, index=codes.index)
-        replayed[name] = replayed[name].where(~reported, at_day.to_numpy())
+        replayed[name] = replayed[name].where(~changed_since, at_day.to_numpy())
     return replayed
 
 

@@ -152,6 +152,7 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
     found += [("GET", "/api/layers/parcels/features"), ("GET", "/ogc/collections/parcels/items")]
     found += [("GET", "/api/rankings?by=county"), ("GET", "/api/search?q=SECRE")]
     found += [("GET", "/api/search?q=LEAK"), ("GET", "/?county=" + LINZE)]
+    found += [("GET", "/dashboard?by=unit&as_of=2026-12-31"), ("GET", "/api/dashboard?by=leader")]
     return found
 
 

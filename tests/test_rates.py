@@ -190,6 +190,10 @@ def test_the_api_ranks_counties_with_their_names(huludao_client):
     assert {p["name"]: p["count"] for p in body["places"]} == {"陇县": 250, "临泽县": 250}
     assert body["red_list"] == [] and body["black_list"] == []  # two places: no lists
     assert "开复工率" in body["rule"]
+    by_category = huludao_client.get("/api/rankings?by=category&as_of=2022-06-05&lang=en")
+    assert [(p["key"], p["name"], p["count"]) for p in by_category.get_json()["places"]] == [
+        ("industry", "Industry", 500)  # a declared value by its label, in the page's language
+    ]
     bad = huludao_client.get("/api/rankings?by=colour")
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "by"
 

@@ -69,9 +69,8 @@ def test_the_replayed_rates_month_by_month():
     assert months[5].stages["completed"].count == 1
 
 
-def test_the_api_replays_the_year_from_the_stored_history(client, where):
-    """A1 (陇县) reports 100 in March and 250 in June: the replay shows them month by month."""
-    store = open_store(where)
+def report(store, code: str, *months: tuple[int, float]) -> None:
+    """Monthly reports of 2026 for one project of tests/fixtures.py: (month, completed)."""
     point = Point(106.815, 34.855)
     store.apply(
         ChangeSet(
@@ -80,30 +79,25 @@ def test_the_api_replays_the_year_from_the_stored_history(client, where):
                 Change(
                     "insert",
                     "progress",
-                    ("A1", "2026-03-01"),
+                    (code, f"2026-{month:02}-01"),
                     {
-                        "project_id": "A1",
-                        "month": date(2026, 3, 1),
-                        "completed": 100.0,
+                        "project_id": code,
+                        "month": date(2026, month, 1),
+                        "completed": completed,
                         "status": "construction",
                         "geometry": point,
                     },
-                ),
-                Change(
-                    "insert",
-                    "progress",
-                    ("A1", "2026-06-01"),
-                    {
-                        "project_id": "A1",
-                        "month": date(2026, 6, 1),
-                        "completed": 250.0,
-                        "status": "construction",
-                        "geometry": point,
-                    },
-                ),
+                )
+                for month, completed in months
             ],
         )
     )
+
+
+def test_the_api_replays_the_year_from_the_stored_history(client, where):
+    """A1 (陇县) reports 100 in March and 250 in June: the replay shows them month by month."""
+    store = open_store(where)
+    report(store, "A1", (3, 100.0), (6, 250.0))
     body = client.get("/api/rates/months?county=610327&as_of=2026-07-31").get_json()
     assert [m["as_of"] for m in body["months"]][::6] == ["2026-01-31", "2026-07-31"]
     a1 = store.read("projects").query("project_id == 'A1'").iloc[0]
@@ -113,3 +107,20 @@ def test_the_api_replays_the_year_from_the_stored_history(client, where):
     assert completed == [0, 0, 100, 100, 100, 250, 250]
     bad = client.get("/api/rates/months?year=2030&as_of=2026-07-31")
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "year"
+
+
+def test_a_past_reporting_date_counts_what_was_known_then(client, where):
+    """/api/rates and the 红黑榜 of a month's end are that month of the replayed year; an edit
+    made after the last report counts from then on, not before."""
+    store = open_store(where)
+    report(store, "A1", (3, 100.0), (6, 250.0))
+    months = client.get("/api/rates/months?county=610327&as_of=2026-07-31").get_json()["months"]
+    for month in months:
+        day = f"as_of={month['as_of']}&county=610327"
+        assert client.get(f"/api/rates?{day}").get_json() == month
+        ranked = client.get(f"/api/rankings?{day}").get_json()["places"]
+        assert [p["rates"] for p in ranked] == [month["rates"]]
+    store.apply(ChangeSet("tests", [Change("update", "projects", ("A1",), {"completed": 400.0})]))
+    april = client.get("/api/rates?county=610327&as_of=2026-04-30").get_json()["completed"]
+    july = client.get("/api/rates?county=610327&as_of=2026-07-31").get_json()["completed"]
+    assert july - april == 400.0 - 100.0

@@ -36,6 +36,7 @@ ACCESS: dict[str | None, str | None] = {
     "map": "official",
     "api": "official",
     "rates": "official",
+    "dashboard": "official",
     "search": "official",
     "tiles": "official",
     "export": "official",

@@ -1,5 +1,5 @@
 /* The map page around the map: drawing an area, the URL as the state of the view, the
- * results list linked to the map both ways, and filters that apply as soon as they change.
+ * results list linked to the map both ways (the filter form itself: static/filters.js).
  */
 (function () {
   "use strict";
@@ -11,11 +11,6 @@
     if (value === null || value === "") url.searchParams.delete(name);
     else url.searchParams.set(name, value);
     window.history.replaceState(null, "", url.toString());
-  }
-
-  function submit() {
-    if (form.requestSubmit) form.requestSubmit();
-    else form.submit();
   }
 
   /* A drawn polygon or rectangle as WKT (lon lat), ring closed. */
@@ -95,7 +90,7 @@
         })
         .then(function (answer) {
           setHidden("within", answer.id);
-          submit();
+          window.geoappPanel.submit();
         })
         .catch(function (error) { window.alert(error.message); });
     });
@@ -194,28 +189,6 @@
     rows.forEach(function (row) { body.appendChild(row); });
   }
 
-  function filterForm() {
-    /* Only what is set goes into the address: a shared link reads as the filter it is. */
-    form.addEventListener("formdata", function (event) {
-      var entries = Array.from(event.formData.entries());
-      entries.forEach(function (entry) { event.formData.delete(entry[0]); });
-      entries.forEach(function (entry) {
-        if (entry[1] !== "") event.formData.append(entry[0], entry[1]);
-      });
-    });
-    form.addEventListener("change", function (event) {
-      if (event.target.name && event.target.type !== "number" && event.target.type !== "date"
-          && event.target.type !== "text" && event.target.type !== "search") submit();
-    });
-    form.querySelectorAll("button[data-clear]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var input = form.querySelector('input[name="' + button.dataset.clear + '"]');
-        if (input) input.remove();
-        submit();
-      });
-    });
-  }
-
   /* An export can take half a minute: say so until the file starts to arrive (the server
    * answers with a cookie carrying the token the link sent). */
   function exportNotice() {
@@ -238,23 +211,15 @@
     });
   }
 
-  /* On a phone the side panel is a bottom sheet: its handle opens and closes it; choosing a
-   * result closes it, so the map shows the popup. */
+  /* On a phone the side panel is a bottom sheet (static/filters.js): the legend starts
+   * closed there, and choosing a result closes the sheet, so the map shows the popup. */
   function bottomSheet() {
     var handle = document.querySelector(".sheet-handle");
-    if (!handle) return;
-    var panel = handle.parentElement;
     var legend = document.getElementById("legend");
-    if (legend && window.getComputedStyle(handle).display !== "none") legend.open = false;
-    function set(open) {
-      panel.classList.toggle("sheet-open", open);
-      handle.setAttribute("aria-expanded", open ? "true" : "false");
-    }
-    handle.addEventListener("click", function () {
-      set(!panel.classList.contains("sheet-open"));
-    });
+    if (!handle || window.getComputedStyle(handle).display === "none") return;
+    if (legend) legend.open = false;
     document.querySelectorAll("table.results tbody tr").forEach(function (row) {
-      row.addEventListener("click", function () { set(false); });
+      row.addEventListener("click", function () { window.geoappPanel.setSheet(false); });
     });
   }
 
@@ -351,7 +316,6 @@
     mapReadouts(map, options.texts);
     urlState(map);
     resultRows(map);
-    filterForm();
     exportNotice();
     bottomSheet();
     if (options.selected) {

@@ -231,7 +231,12 @@
   function chooseFeature(item) {
     input.value = input.defaultValue;  // the text filter (q=) stays what the page shows
     var map = theMap();
-    if (!map || !window.geoapp || !window.geoapp.focus) return;
+    if (!map || !window.geoapp || !window.geoapp.focus) {  // a page without the map (dashboard)
+      var there = new URL(texts.map, window.location.href);
+      there.searchParams.set("sel", item.layer + ":" + item.id);
+      window.location.assign(there.toString());
+      return;
+    }
     var url = new URL(window.location.href);
     url.searchParams.set("sel", item.layer + ":" + item.id);
     window.history.replaceState(null, "", url.toString());

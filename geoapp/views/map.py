@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from flask_login import current_user
 
 from geoapp.layers import LayerDef
-from geoapp.page_state import parse_page_state
+from geoapp.page_state import parse_page_state, shared_query
 from geoapp.query import MapFilter
 from geoapp.render import MapContext, build_map, legend, page_parts
 from geoapp.selection import MAX_ROWS, class_counts, result_rows, select
@@ -52,6 +52,7 @@ def index():
         results={lyr.id: result_rows(svc.store, lyr, flt) for lyr in listed},
         choices={lyr.id: svc.choices(lyr) for lyr in layers},
         export_args=urlencode(list(flt.to_args().items(multi=True))),
+        link_query=shared_query(request.args),
         flt=flt,
         state=state,
         areas=areas,

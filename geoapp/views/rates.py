@@ -12,18 +12,19 @@ from datetime import date
 
 import pandas as pd
 from flask import Blueprint, Response, jsonify, request
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geoapp.errors import BadRequest, NotFound
 from geoapp.export import content_disposition
 from geoapp.layers import LayerDef
 from geoapp.progress import warnings_at
-from geoapp.query import whole_number
+from geoapp.query import MapFilter, whole_number
 from geoapp.rankings_xlsx import XLSX_TYPE, write_rankings
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
 from geoapp.rates_openapi import rates_openapi
-from geoapp.replay import REPLAYED, replay
+from geoapp.replay import REPLAYED, as_known_at, replay
 from geoapp.schemas import PROGRESS_TABLE
 from geoapp.services import services
 from geoapp.stores.base import Query
@@ -35,22 +36,16 @@ bp = Blueprint("rates", __name__, url_prefix="/api")
 @bp.get("/rates")
 def progress_rates():
     """开工率, 开复工率, 投资完成率… of the projects the map's filter selects, at the end of the
-    reporting date ``as_of`` (default today); see ``geoapp.rates``."""
-    svc = services()
-    layer = _rates_layer()
-    args = request.args.copy()
-    as_of = reporting_date(args.pop("as_of", None))
-    flt, errors = svc.parse_filter(args, [layer])
-    if errors:
-        raise errors[0]
-    frame = svc.store.read(layer.table, flt.query_for(layer, RATE_COLUMNS))
-    return jsonify(rates(frame, as_of).to_json())
+    reporting date ``as_of`` (default today), as known then; see ``geoapp.rates``."""
+    layer = rates_layer()
+    flt, as_of, _own = dated_filter(layer)
+    return jsonify(rates(projects_at(layer, flt, RATE_COLUMNS, as_of), as_of).to_json())
 
 
 @bp.get("/rates/openapi.json")
 def openapi():
     """OpenAPI 3.0 of these routes, their parameters and answers."""
-    layer = _rates_layer()
+    layer = rates_layer()
     rank_by = [k for k, v in RANK_BY.items() if v in layer.fields]
     return jsonify(rates_openapi(layer, rank_by, request.host_url.rstrip("/") + "/api"))
 
@@ -59,26 +54,46 @@ def openapi():
 def monthly_rates():
     """The year replayed: the rates at the end of each month of ``year`` (default: the
     reporting date's) up to ``as_of``, from the monthly progress history."""
-    svc = services()
-    layer = _rates_layer()
-    args = request.args.copy()
-    as_of = reporting_date(args.pop("as_of", None))
-    year = whole_number("year", args.pop("year", str(as_of.year)), 2000, as_of.year)
+    layer = rates_layer()
+    flt, as_of, own = dated_filter(layer, "year")
+    raw_year = own["year"] if own["year"] is not None else str(as_of.year)
+    year = whole_number("year", raw_year, 2000, as_of.year)
     through = min(as_of, date(year, 12, 31))
-    flt, errors = svc.parse_filter(args, [layer])
-    if errors:
-        raise errors[0]
-    projects = svc.store.read(layer.table, flt.query_for(layer, [*RATE_COLUMNS, "project_id"]))
-    history = _progress_of(frozenset(projects["project_id"].astype(str)))
-    months = replay(projects, history, year, through)
+    projects = services().store.read(layer.table, flt.query_for(layer, _with_code(RATE_COLUMNS)))
+    months = replay(projects, _progress_of(projects), year, through)
     return jsonify({"year": year, "months": [m.to_json() for m in months]})
 
 
-def _progress_of(codes: frozenset[str]) -> pd.DataFrame:
+def dated_filter(layer: LayerDef, *own: str) -> tuple[MapFilter, date, dict[str, str | None]]:
+    """The map's filter and the reporting date ``as_of`` of the request, and the route's
+    ``own`` arguments (which are no filter); a bad one is the request's 400."""
+    args = request.args.copy()
+    as_of = reporting_date(args.pop("as_of", None))
+    mine = {name: args.pop(name, None) for name in own}
+    flt, errors = services().parse_filter(args, [layer])
+    if errors:
+        raise errors[0]
+    return flt, as_of, mine
+
+
+def projects_at(layer: LayerDef, flt: MapFilter, columns, as_of: date) -> pd.DataFrame:
+    """The filter's projects as known at the end of ``as_of``: a past reporting date counts
+    the completed investment and stages reported by then (``geoapp.replay.as_known_at``), so
+    a date's figures, warnings and 红黑榜 agree with that month of the replayed year."""
+    projects = services().store.read(layer.table, flt.query_for(layer, _with_code(columns)))
+    return as_known_at(projects, _progress_of(projects), as_of)
+
+
+def _with_code(columns) -> list[str]:
+    return [*columns, *(["project_id"] if "project_id" not in columns else [])]
+
+
+def _progress_of(projects: pd.DataFrame) -> pd.DataFrame:
     """The monthly progress rows of these projects (none when there is no history yet)."""
     store = services().store
     if PROGRESS_TABLE not in store.tables():
         return pd.DataFrame(columns=["project_id", "month", *REPLAYED])
+    codes = frozenset(projects["project_id"].astype(str))
     query = Query(any_of={"project_id": codes}, columns=("project_id", "month", *REPLAYED))
     return store.read(PROGRESS_TABLE, query)
 
@@ -105,28 +120,39 @@ def rankings_xlsx():
 
 
 def _rankings() -> dict:
-    svc = services()
-    layer = _rates_layer()
-    args = request.args.copy()
-    as_of = reporting_date(args.pop("as_of", None))
-    by = args.pop("by", "county")
+    layer = rates_layer()
+    flt, as_of, own = dated_filter(layer, "by")
+    by = rank_by(layer, "county" if own["by"] is None else own["by"])
+    projects = projects_at(layer, flt, [*RATE_COLUMNS, RANK_BY[by]], as_of)
+    return rankings_of(layer, with_warnings(projects, as_of), by, as_of)
+
+
+def with_warnings(projects: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """The projects with their warning and its reason on the reporting date, by the rules
+    of ``warnings.toml`` (not the colour stored at the last import or edit)."""
+    return projects.assign(**warnings_at(projects, as_of, services().warning_rules))
+
+
+def rank_by(layer: LayerDef, by: str) -> str:
+    """``by``, if the projects have the field it ranks by; else the 400 naming the choices."""
     if by not in RANK_BY or RANK_BY[by] not in layer.fields:
         choices = ", ".join(k for k, v in RANK_BY.items() if v in layer.fields)
         raise BadRequest(_("by must be one of %(choices)s.", choices=choices), param="by")
-    flt, errors = svc.parse_filter(args, [layer])
-    if errors:
-        raise errors[0]
-    frame = svc.store.read(layer.table, flt.query_for(layer, [*RATE_COLUMNS, RANK_BY[by]]))
-    frame = frame.assign(**warnings_at(frame, as_of, svc.warning_rules))  # of that date
-    ranked = ranking(frame, by, as_of)
-    names = svc.areas()
+    return by
+
+
+def rankings_of(layer: LayerDef, projects: pd.DataFrame, by: str, as_of: date) -> dict:
+    """The 红黑榜 of ``projects`` (as known at ``as_of``, with that date's warnings) by ``by``,
+    as ``/api/rankings`` answers it: every place with its rates and warnings, the red and
+    black lists, the rule."""
+    ranked = ranking(projects, by, as_of)
+    name_of = _place_names(layer, by)
 
     def row(place) -> dict:
         body = place.rates.to_json()
-        name = names.name_of(place.key) if by in ("county", "park") else place.key
         return {
             "key": place.key,
-            "name": name or place.key,
+            "name": name_of(place.key) or place.key,
             "red": place.red,
             "yellow": place.yellow,
             "count": body["projects"]["count"],
@@ -146,7 +172,20 @@ def _rankings() -> dict:
     }
 
 
-def _rates_layer() -> LayerDef:
+def _place_names(layer: LayerDef, by: str):
+    """How a place is called: a county or park by its name, a declared value (a category) by
+    its label in the page's language, a unit or leader as written."""
+    if by in ("county", "park"):
+        return services().areas().name_of
+    field = layer.fields[RANK_BY[by]]
+    if field.type == "enum":
+        locale = str(get_locale())
+        return lambda key: field.value(key).label(locale) if field.value(key) else key
+    return lambda key: key
+
+
+def rates_layer() -> LayerDef:
+    """The layer of key projects: the one with every column the rates count."""
     layer = next(
         (
             lyr
