@@ -4,6 +4,7 @@
     python bench/screenshot.py docs/map-county.png --url-path "/?county=610327"
     python bench/screenshot.py docs/phone.png --width 390 --height 844 --url-path "/?county=610327"
     python bench/screenshot.py docs/import-mapping.png --upload docs/examples/陇县.xlsx
+    python bench/screenshot.py docs/invest.png --width 1366 --height 768 --url-path /invest
 
 With ``--upload`` the picture is the import page's report for that sheet (a dry run: nothing
 is written), its column mapping first.
@@ -29,6 +30,7 @@ from geoapp import create_app
 
 DRAWN = """() => window.geoapp && window.geoapp.layers.projects
     && document.querySelectorAll('path.geoapp-feature').length > 0"""
+INVEST_DRAWN = "() => document.querySelector('#invest-map[data-ready]')"  # the investors' pages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,7 +66,8 @@ def main(argv: list[str] | None = None) -> int:
                 response = _report_of(page, base, args.upload)
             else:
                 response = page.goto(base + args.url_path)
-                page.wait_for_function(DRAWN, polling="raf", timeout=30_000)
+                ready = INVEST_DRAWN if args.url_path.startswith("/invest") else DRAWN
+                page.wait_for_function(ready, polling="raf", timeout=30_000)
                 page.wait_for_timeout(1000)  # let fitBounds' zoom animation and min_zoom settle
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))
