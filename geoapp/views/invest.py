@@ -40,6 +40,16 @@ enquiry_limit = limiter.shared_limit(
 )
 
 
+MAX_FORM_BYTES = 32 * 1024  # the longest enquiry, URL-encoded, is about 12 KB
+
+
+@bp.url_value_preprocessor
+def _small_bodies(endpoint, values) -> None:
+    """An enquiry is a few KB: a larger body is refused (413, ``too_large``) before anyone
+    parses it — also the CSRF check, which runs before the view. URL preprocessors run first."""
+    request.max_content_length = MAX_FORM_BYTES
+
+
 def _locale() -> str:
     return str(get_locale())
 
