@@ -68,16 +68,6 @@
   var parks = layer(data.parks, function () {
     return { color: "#6a1b9a", weight: 2, fillColor: "#ce93d8", fillOpacity: data.sites ? 0.08 : 0.25 };
   }, !data.sites);
-  /* Seen from afar a park is a speck: a marker (named on hover) shows where it is. */
-  if (!data.sites) {
-    (data.parks || []).forEach(function (feature) {
-      L.circleMarker(feature.properties.point, {
-        radius: 7, color: "#ffffff", weight: 2, fillColor: "#6a1b9a", fillOpacity: 0.9,
-      }).bindTooltip(feature.properties.title).bindPopup(function () {
-        return popup(feature.properties);
-      }, { maxWidth: 320 }).addTo(map);
-    });
-  }
   var free = layer(data.sites, function (feature) {
     return { color: "#ffffff", weight: 1, fillColor: feature.properties.color, fillOpacity: 0.8 };
   }, true);
@@ -87,6 +77,17 @@
   if (!fit.isValid()) fit = outlines.getBounds();
   if (fit.isValid()) map.fitBounds(fit.pad(data.fit === "sites" ? 1.5 : 0.1), { maxZoom: 16 });
   else map.setView([35, 105], 4);
+  /* Seen from afar a park is a speck: a marker (named on hover) shows where it is. Added
+   * once the map has its view: a marker cannot place itself on a map without one. */
+  if (!data.sites) {
+    (data.parks || []).forEach(function (feature) {
+      L.circleMarker(feature.properties.point, {
+        radius: 7, color: "#ffffff", weight: 2, fillColor: "#6a1b9a", fillOpacity: 0.9,
+      }).bindTooltip(feature.properties.title).bindPopup(function () {
+        return popup(feature.properties);
+      }, { maxWidth: 320 }).addTo(map);
+    });
+  }
   box.dataset.ready = "1";
 
   document.querySelectorAll("button.show-on-map").forEach(function (button) {
