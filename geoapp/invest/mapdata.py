@@ -79,5 +79,10 @@ def _inside(geometry: BaseGeometry) -> list[float]:
     return [round(point.y, COORD_DECIMALS), round(point.x, COORD_DECIMALS)]
 
 
-def outline_features(geometries: Iterable[BaseGeometry]) -> list[dict]:
-    return [feature(g, {}) for g in geometries if g is not None and not g.is_empty]
+def outline_features(outlines: Iterable[tuple[BaseGeometry, str]]) -> list[dict]:
+    """County outlines with their names, written at a point inside each."""
+    return [
+        feature(g, {"title": name, "point": _inside(g)})
+        for g, name in outlines
+        if g is not None and not g.is_empty
+    ]

@@ -40,7 +40,8 @@ class ParkView:
 
 
 def park_views(svc: Services, locale: str, park_id: str | None = None) -> list[ParkView]:
-    """Every park (or the one asked), by county then name; [] when parks are not public."""
+    """Every park (or the one asked), by county code (so a province's parks stay together),
+    then name; [] when parks are not public."""
     layers = svc.layers_for("public")
     parks, parcels = public_layer(layers, PARKS), public_layer(layers, PARCELS)
     if parks is None or parcels is None:
@@ -55,7 +56,7 @@ def park_views(svc: Services, locale: str, park_id: str | None = None) -> list[P
         _view(parks, row, figures[pid], landmarks, svc, locale)
         for pid, (_, row) in zip(ids, frame.iterrows(), strict=True)
     ]
-    return sorted(views, key=lambda v: (v.county, v.name))
+    return sorted(views, key=lambda v: (v.county_code or "", v.name))
 
 
 def _view(parks: LayerDef, row, figures, landmarks, svc: Services, locale: str) -> ParkView:

@@ -145,7 +145,7 @@ def _figures(fig: Figure, content: SheetContent, font: FontProperties, locale: s
         (_("Area"), area_text(site.area_mu)),
         *[(r.label, r.text) for r in site.rows],
     ]
-    _rows(fig, 0.58, 0.88, rows, font, label_width=0.2, wrap=16)
+    _rows(fig, 0.57, 0.88, rows, font, label_width=0.235, wrap=12)
 
 
 def _park_rows(content: SheetContent) -> list[tuple[str, str]]:

@@ -79,6 +79,17 @@
   else map.setView([35, 105], 4);
   /* Seen from afar a park is a speck: a marker (named on hover) shows where it is. Added
    * once the map has its view: a marker cannot place itself on a map without one. */
+  /* County names, once the counties are apart (from zoom 7; below they would overlap). */
+  var names = L.layerGroup((data.outlines || []).map(function (feature) {
+    return L.tooltip({ permanent: true, direction: "bottom", offset: [0, 10],
+      className: "invest-label", interactive: false })
+      .setLatLng(feature.properties.point).setContent(feature.properties.title);
+  }));
+  function showNames() {
+    if (map.getZoom() >= 7) names.addTo(map); else names.remove();
+  }
+  map.on("zoomend", showNames);
+  showNames();
   if (!data.sites) {
     (data.parks || []).forEach(function (feature) {
       L.circleMarker(feature.properties.point, {

@@ -209,14 +209,16 @@ def _legend(sites: list[Site]) -> list[tuple[str, str, int]]:
     return [tuple(k) for k in kinds.values()]
 
 
-def _county_outlines(views: list[ParkView]):
-    """The outlines of the counties that have parks, for orientation (no basemap)."""
+def _county_outlines(views: list[ParkView]) -> list[tuple]:
+    """(outline, name) of the counties that have parks, for orientation (no basemap)."""
     layer = public_layer(services().layers_for("public"), BOUNDARIES)
     codes = frozenset(v.county_code for v in views if v.county_code)
     if layer is None or not codes:
         return []
-    query = Query(any_of={layer.id_field: codes}, columns=(layer.id_field,))
-    return list(services().store.read(layer.table, query).geometry)
+    name = layer.label_field or layer.id_field
+    query = Query(any_of={layer.id_field: codes}, columns=tuple({layer.id_field, name}))
+    frame = services().store.read(layer.table, query)
+    return list(zip(frame.geometry, frame[name].astype(str), strict=True))
 
 
 def _map_json(data: dict) -> str:
