@@ -259,3 +259,14 @@ def test_officials_see_the_leads_of_their_jurisdiction_and_editors_move_them(whe
     assert editor.post(url, data={"status": "new", "version": version + 1}).status_code == 400
     newest = open_store(where).history(LEADS_TABLE, (lead["lead_id"],))[0]
     assert newest.author == "editor_long" and newest.after["status"] == "contacted"
+
+
+def test_the_public_header_links_the_investment_map_and_no_officials_page(gpkg_where):
+    app = app_for(gpkg_where)
+    for client in (app.test_client(), signed_in(app, "investor", "investor", "")):
+        page = client.get("/invest/parks/P1").get_data(as_text=True)
+        links = [u.split("?")[0] for u in re.findall(r'href="([^"]+)"', page.split("</header>")[0])]
+        assert "/invest" in links
+        assert not {"/", "/leads", "/import", "/admin/users"} & set(links), links
+    official = signed_in(app, "official_long", "official", LONG).get("/invest").get_data(True)
+    assert 'href="/leads"' in official.split("</header>")[0]
