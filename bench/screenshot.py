@@ -6,6 +6,7 @@
     python bench/screenshot.py docs/import-mapping.png --upload docs/examples/陇县.xlsx
     python bench/screenshot.py docs/dashboard.png --width 1366 --height 1450 \
         --url-path "/dashboard?county=610327&as_of=2026-09-30"
+    python bench/screenshot.py docs/invest.png --width 1366 --height 768 --url-path /invest
 
 With ``--upload`` the picture is the import page's report for that sheet (a dry run: nothing
 is written), its column mapping first.
@@ -37,6 +38,7 @@ DRAWN = """() => window.geoapp && window.geoapp.layers.projects
     && document.querySelectorAll('path.geoapp-feature').length > 0"""
 # The dashboard: its charts drawn, its small map's points and the months fetched.
 DASHBOARD_DRAWN = "() => window.geoappDashboard && window.geoappDashboard.ready.then(() => true)"
+INVEST_DRAWN = "() => document.querySelector('#invest-map[data-ready]')"  # the investors' pages
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -76,8 +78,13 @@ def main(argv: list[str] | None = None) -> int:
                 response = _report_of(page, base, args.upload)
             else:
                 response = page.goto(base + args.url_path)
-                dashboard = urlsplit(args.url_path).path == "/dashboard"
-                page.wait_for_function(DASHBOARD_DRAWN if dashboard else DRAWN, timeout=30_000)
+                path = urlsplit(args.url_path).path
+                ready = DRAWN
+                if path == "/dashboard":
+                    ready = DASHBOARD_DRAWN
+                elif path.startswith("/invest"):
+                    ready = INVEST_DRAWN
+                page.wait_for_function(ready, timeout=30_000)
                 page.wait_for_timeout(1000)  # let fitBounds' zoom animation and min_zoom settle
             args.out.parent.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=str(args.out))

@@ -77,6 +77,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         edit,
         export,
         imports,
+        invest,
+        leads,
         map,
         ogc,
         photos,
@@ -91,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         edit.bp,
         edit.history_bp,
         admin.bp,
+        leads.bp,
     ):  # per user, only for POST and the like
         limiter.limit(config.write_limit, key_func=_user_key, exempt_when=_reading)(writes)
     app.register_blueprint(auth.bp)
@@ -99,6 +102,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(edit.history_bp)  # /history/<layer>/<id>: who changed what
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
+    app.register_blueprint(invest.bp)  # /invest/…: the investors' public pages
+    app.register_blueprint(leads.bp)  # /leads: their enquiries, for the officials
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
     app.register_blueprint(dashboard.bp)  # /dashboard: 进度看板, its month slider's answers

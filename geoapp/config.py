@@ -80,6 +80,11 @@ SETTINGS: tuple[Setting, ...] = (
         "writes (imports, saves, drawn areas) one user may make",
     ),
     Setting(
+        "GEOAPP_ENQUIRY_LIMIT",
+        "10 per hour",
+        "enquiries (意向登记) one address may send from the investors' pages",
+    ),
+    Setting(
         "GEOAPP_RATELIMIT_STORAGE",
         "memory://",
         "where the sign-in and write counts are kept: memory:// counts in each app process "
@@ -158,6 +163,7 @@ class Config:
     https: bool
     login_limit: str
     write_limit: str
+    enquiry_limit: str
     ratelimit_storage: str
     warnings: Path
     tile_cache_mb: int
@@ -242,6 +248,7 @@ class Config:
         for name, limit in (
             ("GEOAPP_LOGIN_LIMIT", self.login_limit),
             ("GEOAPP_WRITE_LIMIT", self.write_limit),
+            ("GEOAPP_ENQUIRY_LIMIT", self.enquiry_limit),
         ):
             if not LIMIT.match(limit):
                 raise ConfigError(f"{name} must read like '10 per minute', not {limit!r}")

@@ -4,8 +4,9 @@ A layer's fields give its table's columns and types (number, date, enum with its
 and its ``id_field`` the key. The monthly ``progress`` history has no layer of its own: its
 rows are keyed by project code and month, and its stage takes the projects' status values.
 A month's site photos (``progress_photos``, ``geoapp.photos``) are keyed by project code, month
-and digest. The column choices saved for sheet layouts (``import_mappings``) and the areas
-drawn on the map (``drawn_areas``) are records too.
+and digest. The column choices saved for sheet layouts (``import_mappings``), the areas drawn
+on the map (``drawn_areas``), the landmarks distances are measured to (``landmarks``) and the
+investors' enquiries (``leads``) are records too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from geoapp.auth.users import TOKENS_TABLE, USERS_TABLE, tokens_schema, users_schema
 from geoapp.drawn import DRAWN_TABLE, drawn_schema
 from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
+from geoapp.invest.landmarks import LANDMARKS_TABLE, landmarks_schema
+from geoapp.invest.leads import LEADS_TABLE, leads_schema
 from geoapp.layers import LayerDef
 from geoapp.photos import PHOTOS_TABLE, photos_schema
 from geoapp.stores.changes import FieldSpec, TableSchema
@@ -67,4 +70,6 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
     schemas[DRAWN_TABLE] = drawn_schema()
     schemas[USERS_TABLE] = users_schema()
     schemas[TOKENS_TABLE] = tokens_schema()
+    schemas[LANDMARKS_TABLE] = landmarks_schema()
+    schemas[LEADS_TABLE] = leads_schema()
     return schemas

@@ -17,6 +17,7 @@ import io
 import json
 import re
 import struct
+import subprocess
 from datetime import date
 
 import mapbox_vector_tile
@@ -66,7 +67,8 @@ ROLES = {
     "admin": ("admin", ""),
 }
 RANK = ("anonymous", "investor", "official", "editor", "admin")
-OPEN_PATHS = ("/static/", "/login", "/logout", "/public/", "/basemap/")
+OPEN_PATHS = ("/static/", "/login", "/logout", "/public/", "/basemap/", "/invest")
+PUBLIC_PAGES = ("/public/", "/invest")  # every county's public rows, for everyone
 LONG_PROJECTS = 4  # projects of 陇县 in tests/fixtures.py
 PHOTO = png(text="SECRETBphoto")  # 临泽's project's site photo of PHOTO_MONTH
 PHOTO_MONTH = "2026-11"
@@ -140,6 +142,9 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
         "username": "nobody",  # no such account: an admin's POST changes nothing
         "month": PHOTO_MONTH,
         "digest": hashlib.sha256(PHOTO).hexdigest(),
+        "park_id": "P2",
+        "parcel_id": "P2-001",
+        "lead_id": "0" * 20,  # no such lead: an editor's POST changes nothing
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -153,6 +158,8 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
     found += [("GET", "/api/rankings?by=county"), ("GET", "/api/search?q=SECRE")]
     found += [("GET", "/api/search?q=LEAK"), ("GET", "/?county=" + LINZE)]
     found += [("GET", "/dashboard?by=unit&as_of=2026-12-31"), ("GET", "/api/dashboard?by=leader")]
+    sites = ["parcels/P2-001", "standard_land/P1-003", "standard_land/P1-003.pdf"]
+    found += [("GET", f"/invest/parcels/{site}") for site in sites]
     return found
 
 
@@ -187,7 +194,15 @@ def text_of(response) -> str:
         return ""
     if kind.startswith("image/"):
         return data.decode("latin-1")  # text chunks (a PNG's comment) as they are
+    if kind == "application/pdf":
+        return pdf_text(data)
     return response.get_data(as_text=True)
+
+
+def pdf_text(data: bytes) -> str:
+    """The text of a PDF as a reader copies it (poppler's pdftotext)."""
+    done = subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True, check=True)
+    return done.stdout.decode()
 
 
 def test_every_route_answers_each_role_as_its_role_allows(world):
@@ -230,7 +245,7 @@ def test_no_answer_carries_data_outside_the_roles_scope(world, name, forbidden):
     app, clients, _path, b_project = world
     leaks = []
     for method, url in urls(app, b_project):
-        if method != "GET" or (forbidden.startswith("LEAK") and url.startswith("/public/")):
+        if method != "GET" or (forbidden.startswith("LEAK") and url.startswith(PUBLIC_PAGES)):
             continue  # the public pages show every county's public rows, to everyone
         response = clients[name].get(url)
         if forbidden in text_of(response):

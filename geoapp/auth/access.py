@@ -33,6 +33,7 @@ ACCESS: dict[str | None, str | None] = {
     "auth": None,
     "public_ogc": None,
     "basemap": None,  # the background map carries no data of ours
+    "invest": None,  # 招商地图: public layers and fields only
     "map": "official",
     "api": "official",
     "rates": "official",
@@ -46,6 +47,7 @@ ACCESS: dict[str | None, str | None] = {
     "history": "official",  # restoring a version: admins (checked by the route)
     "admin": "admin",  # accounts, retired records
     "photos": "official",  # a project's site photos, to whoever may see the project
+    "leads": "official",  # 招商线索: moving one along needs an editor (checked by the route)
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # POSTs that change nothing: an OGC search whose filter is too long for a URL.

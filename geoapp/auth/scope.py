@@ -70,6 +70,13 @@ class Scope:
         column = layer.area.get("county")
         if column is None:
             return replace(query, ids=frozenset())
+        return self.narrow_on(column, query)
+
+    def narrow_on(self, column: str, query: Query) -> Query:
+        """``query`` with the scope's test on a county-code column: for records without a
+        layer of their own (the enquiries investors send)."""
+        if self.prefixes is None:
+            return query
         current = query.prefix.get(column)
         allowed = self.prefixes if current is None else _overlap(current, self.prefixes)
         return replace(query, prefix={**query.prefix, column: allowed})

@@ -2,11 +2,13 @@
 
 ``build_demo(boundaries_path, seed)`` returns the tables the layer declarations read:
 boundaries, parks, parcels, standard_land and projects (and the full-resolution county
-outlines beside the boundaries file). The same seed gives the same data.
+outlines beside the boundaries file), and the county seats as landmarks (the investors' pages
+measure distances to them). The same seed gives the same data.
 """
 
 from __future__ import annotations
 
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -49,6 +51,7 @@ def build_demo(boundaries_path: Path, seed: int = DEFAULT_SEED) -> dict[str, gpd
         "standard_land": standard_land_frame(parcels, rng),
         "projects": projects,
         "progress": monthly_progress(projects, as_of),
+        "landmarks": _seat_landmarks(shapes, names),
     }
     outlines = boundaries_path.with_name("outlines.geojson")
     if outlines.exists():  # every vertex, for containment (see geoapp.demo.boundaries)
@@ -78,11 +81,37 @@ def _parks(shapes: dict[str, BaseGeometry], rng: np.random.Generator) -> gpd.Geo
                     "county_code": adcode,
                     "industries": park.industries,
                     "contact": f"{park.name}管委会招商局",
+                    **_committee(park, adcode),
                     "utilities": "七通一平（水、电、气、热、路、通信、排水、场地平整）",
                     "geometry": shape,
                 }
             )
     return parks_frame(rows)
+
+
+def _committee(park: places.Park, adcode: str) -> dict[str, str]:
+    """A plausible phone (the county's area code, digits from the park id: no random draw, so
+    the rest of the data stays as the seed makes it) and the committee's address."""
+    area, address = places.CONTACTS[adcode]
+    digits = 6_000_000 + zlib.crc32(park.park_id.encode()) % 4_000_000
+    return {"phone": f"{area}-{digits}", "address": f"{address}{park.name}管委会"}
+
+
+def _seat_landmarks(shapes: dict[str, BaseGeometry], names: dict[str, str]) -> gpd.GeoDataFrame:
+    """Each seed county's seat (县城, 政府驻地) as a landmark."""
+    seats = {c.adcode: c.seat for c in places.COUNTIES if c.seat} | places.HULUDAO_SEATS
+    rows = [
+        {
+            "landmark_id": f"seat-{adcode}",
+            "name": f"{names[adcode]}政府驻地",
+            "kind": "county_seat",
+            "county_code": adcode,
+            "geometry": Point(lon_lat),
+        }
+        for adcode, lon_lat in seats.items()
+        if adcode in shapes
+    ]
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
 def _projects(

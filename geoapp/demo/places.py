@@ -108,4 +108,24 @@ HULUDAO_LANDMARKS = (
     ("南票光伏发电项目", 120.70, 41.10, "energy"),
 )
 COUNTIES = (LONG, CHENGGU, JINGLE, LINZE)
+# 葫芦岛's county seats (WGS84, approximate): its parks were placed around each county's inner
+# point, but an investor's distance is to the seat, so the landmarks table carries these.
+HULUDAO_SEATS = {
+    "211402": (120.869, 40.775),  # 连山区
+    "211403": (120.894, 40.736),  # 龙港区
+    "211404": (120.749, 41.107),  # 南票区
+    "211421": (120.344, 40.326),  # 绥中县
+    "211422": (119.837, 40.824),  # 建昌县
+    "211481": (120.727, 40.615),  # 兴城市
+}
+# Telephone area code (区号) and postal address of each county, for the parks' committees.
+CONTACTS = {
+    "610327": ("0917", "陕西省宝鸡市陇县"),
+    "610722": ("0916", "陕西省汉中市城固县"),
+    "140926": ("0350", "山西省忻州市静乐县"),
+    "620723": ("0936", "甘肃省张掖市临泽县"),
+    "211402": ("0429", "辽宁省葫芦岛市连山区"),
+    "211421": ("0429", "辽宁省葫芦岛市绥中县"),
+    "211481": ("0429", "辽宁省葫芦岛市兴城市"),
+}
 AS_OF = "2026-10-31"  # the demo's reporting date (月报 month end)

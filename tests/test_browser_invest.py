@@ -1,0 +1,145 @@
+"""The investor's journey in a real browser (Debian's chromium via Playwright), offline.
+
+On the tiny fixture with county seats (tests/invest_fixture.py) served from a GeoPackage: from
+the park list to a park's vacancy map, to a standard-land parcel's page, its PDF sheet
+downloaded and read with pdftotext, and an enquiry sent (with a name written like HTML, which
+stays text) — at an office screen (1366×768) and a phone (390×844). axe-core finds no WCAG 2
+A/AA violation on any investors' page, nor on the officials' leads page, at the screen sizes
+of tests/test_browser.py. Requests leaving the app are blocked and recorded, as there.
+"""
+
+# ruff: noqa: F811 (fixtures imported from tests/test_browser.py are arguments by name)
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+
+import pytest
+
+from geoapp.invest.leads import LEADS_TABLE
+from tests.accounts import signed_context
+from tests.conftest import fill
+from tests.fixtures import XSS_NAME, open_store, serve, settings_for
+from tests.invest_fixture import invest_frames
+from tests.test_browser import AXE, JS_AXE, SCREENS, Tab, browser, watch  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+JOURNEY_SCREENS = {"office": (1366, 768), "phone": (390, 844)}
+JS_MAP_READY = "() => document.querySelector('#invest-map[data-ready]')"
+JS_SHAPES = "() => document.querySelectorAll('#invest-map path.leaflet-interactive').length"
+
+
+@pytest.fixture(scope="module")
+def served(request, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    where = fill("geopackage", invest_frames(), tmp_path_factory.mktemp("invest"), request)
+    with serve(settings_for(where)) as url:
+        yield url, where
+
+
+@pytest.fixture
+def tab_at(browser, served):
+    """A page of a fresh, anonymous browser context at a screen size."""
+    contexts = []
+
+    def open_tab(width: int, height: int) -> Tab:
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", accept_downloads=True
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return watch(context.new_page(), served[0])
+
+    yield open_tab
+    for context in contexts:
+        context.close()
+
+
+def go(tab: Tab, click) -> None:
+    with tab.page.expect_navigation():
+        click()
+    tab.page.wait_for_function(JS_MAP_READY)
+
+
+@pytest.mark.parametrize("screen", JOURNEY_SCREENS)
+def test_an_investor_goes_from_the_parks_to_a_parcel_sheet_and_an_enquiry(
+    tab_at, served, screen, tmp_path
+):
+    base, where = served
+    tab = tab_at(*JOURNEY_SCREENS[screen])
+    page = tab.page
+    page.goto(base + "/invest")
+    page.wait_for_function(JS_MAP_READY)
+    assert page.get_by_role("heading", name="产业园区", exact=True).is_visible()
+    assert page.evaluate(JS_SHAPES) >= 2  # the two parks' outlines (and their markers)
+    go(tab, page.get_by_role("link", name="查看苏陕工业园可供土地").click)
+
+    assert page.get_by_role("heading", name="苏陕工业园", level=1).is_visible()
+    sites = page.locator("ol.site-list > li")
+    assert sites.count() == 2  # P1-002 available, 1号标准地 ready to transfer
+    assert "固定资产投资强度（不低于）" in sites.nth(1).inner_text()
+    assert page.evaluate(JS_SHAPES) >= 2
+    page.get_by_role("button", name="在地图上查看1号标准地").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "1号标准地" in popup.inner_text() and "挂牌出让中" in popup.inner_text()
+    go(tab, page.locator("ol.site-list").get_by_role("link", name="1号标准地").click)
+
+    assert page.get_by_role("heading", name="1号标准地", level=1).is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载地块说明书（PDF，A4）").click()
+    pdf = tmp_path / "sheet.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
+    for words in ("P1-003", "地块说明书", "固定资产投资强度", "县城"):
+        assert words in text.decode(), words
+
+    before = _leads(where)
+    page.get_by_label("您的姓名").fill(XSS_NAME)
+    page.get_by_label("单位名称（选填）").fill("某某储能科技有限公司")
+    page.get_by_label("联系电话").fill("0917-4612345")
+    page.get_by_label("意向内容").fill(f"{screen}: 想了解该地块的供电和出让时间。")
+    with page.expect_navigation():
+        page.get_by_role("button", name="提交意向").click()
+    assert "意向登记已送达园区招商部门" in page.get_by_role("status").inner_text()
+    assert _leads(where) == before + 1
+    assert tab.dialogs == [] and tab.errors == [] and tab.external == []
+    assert not [s for _url, s in tab.responses if s >= 400]
+
+
+def _leads(where) -> int:
+    store = open_store(where)
+    return len(store.read(LEADS_TABLE)) if LEADS_TABLE in store.tables() else 0
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_the_investors_pages_have_no_wcag_violations(browser, served, screen):
+    base, _where = served
+    width, height = SCREENS[screen]
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+    try:
+        tab = watch(context.new_page(), base)
+        for path in ["/invest", "/invest/parks/P1", "/invest/vacancies",
+                     "/invest/parcels/standard_land/P1-003", "/invest/parcels/parcels/P2-001",
+                     "/invest/parks/P2?lang=en", "/invest/parks/nothing"]:  # fmt: skip
+            tab.page.goto(base + path)
+            tab.page.add_script_tag(path=str(AXE))
+            assert tab.page.evaluate(JS_AXE) == [], (path, screen)
+        tab.page.goto(base + "/invest/parks/P1?lang=zh")  # refusals beside the fields
+        tab.page.get_by_label("联系电话").fill("12345")
+        with tab.page.expect_navigation():
+            tab.page.get_by_role("button", name="提交意向").click()
+        assert tab.page.locator("#phone-error").is_visible()
+        tab.page.add_script_tag(path=str(AXE))
+        assert tab.page.evaluate(JS_AXE) == [], ("refused enquiry", screen)
+        assert tab.external == [] and tab.errors == []
+    finally:
+        context.close()
+    signed = signed_context(browser, base, viewport={"width": width, "height": height})
+    try:
+        tab = watch(signed.new_page(), base)
+        tab.page.goto(base + "/leads")
+        tab.page.add_script_tag(path=str(AXE))
+        assert tab.page.evaluate(JS_AXE) == [], ("/leads", screen)
+    finally:
+        signed.close()
