@@ -13,14 +13,14 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 # The app signs sessions with GEOAPP_SECRET_KEY; unless it is set, the key made once here.
 SECRET = GEOAPP_SECRET_KEY=$${GEOAPP_SECRET_KEY:-$$(cat instance/secret_key)}
 
-.PHONY: run test setup assets translations data browser gdal postgis memcached lint format check screenshot
+.PHONY: run test setup assets translations data browser gdal postgis memcached fonts poppler lint format check screenshot
 
 # Arrays of 128 KB and more are mapped, not taken from the heap, so the copies that edits
 # make of big columns go back to the system when dropped (bench/README.md, write path).
 # --timeout restarts a worker whose main loop hangs; a slow request is stopped by the app's
 # own budget (GEOAPP_REQUEST_SECONDS). Request lines up to 8 KB (gunicorn's most); larger
 # filters and drawn areas go by POST.
-run: setup data instance/secret_key
+run: setup data instance/secret_key fonts
 	$(BIN)/geoapp users first-admin --password-file instance/admin-password
 	$(BIN)/geoapp warnings refresh
 	$(SECRET) GEOAPP_WARM_UP=1 MALLOC_MMAP_THRESHOLD_=131072 $(BIN)/gunicorn --workers $(WORKERS) --threads $(THREADS) \
@@ -32,7 +32,7 @@ run: setup data instance/secret_key
 instance/secret_key:
 	mkdir -p instance && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
-test: setup browser gdal postgis memcached
+test: setup browser gdal postgis memcached fonts poppler
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -85,6 +85,16 @@ postgis:
 memcached:
 	command -v memcached >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y memcached)
 
+# The wall map's Chinese (geoapp/outputs/fonts.py finds the font by its path; without one
+# every character would print as a box).
+fonts:
+	ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-wqy-microhei)
+
+# The wall map's tests read the PDF as a person would: pdftotext, pdfinfo, pdftoppm.
+poppler:
+	command -v pdftotext >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y poppler-utils)
+
 # GDAL's OAPIF client (ogrinfo) reads our OGC API in the tests, as QGIS would.
 gdal:
 	command -v ogrinfo >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y gdal-bin)
@@ -98,8 +108,8 @@ format: setup
 check: setup data instance/secret_key
 	$(SECRET) $(BIN)/geoapp check
 
-# Regenerate the README screenshots (needs a CJK font: apt-get install fonts-wqy-microhei).
-screenshot: setup data browser
+# Regenerate the README screenshots (with Debian's CJK font, fonts-wqy-microhei).
+screenshot: setup data browser fonts
 	$(BIN)/python bench/screenshot.py docs/map.png
 
 # Benchmarks (bench/README.md): paint, query, tiles, memory. Sizes from BENCH_* variables;

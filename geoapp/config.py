@@ -116,6 +116,12 @@ SETTINGS: tuple[Setting, ...] = (
         "time budget of a request's filter evaluation (CQL2); past it, a 503",
     ),
     Setting(
+        "GEOAPP_MAP_APPROVAL",
+        "",
+        "the map approval number (审图号) printed on the wall map, e.g. GS(2024)1234号 "
+        "(at most 60 characters); empty: none is printed",
+    ),
+    Setting(
         "GEOAPP_WARM_UP",
         "0",
         "1: load every table at start-up (with gunicorn --preload the workers then share it)",
@@ -162,6 +168,7 @@ class Config:
     uploads_mb: int
     import_max_rows: int
     request_seconds: int
+    map_approval: str
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -242,6 +249,8 @@ class Config:
             )
         if self.import_max_rows < 1:
             raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
+        if len(self.map_approval) > 60 or not self.map_approval.isprintable():
+            raise ConfigError("GEOAPP_MAP_APPROVAL must be one line of at most 60 characters")
 
     def warning_rules(self) -> WarningRules:
         """The rules of GEOAPP_WARNINGS, checked (ConfigError naming the file and key)."""

@@ -39,6 +39,7 @@ ACCESS: dict[str | None, str | None] = {
     "search": "official",
     "tiles": "official",
     "export": "official",
+    "prints": "official",  # the wall map: the officials' projects, like the exports
     "ogc": "official",
     "imports": "editor",
     "edit": "editor",
