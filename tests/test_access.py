@@ -6,7 +6,8 @@ remembering to add it. Markers: every text field of a project (an internal layer
 field of the other layers' rows in 620723 holds ``LEAKB…``. An anonymous visitor or investor
 may never see ``SECRET``; an official of 陇县 (or of its city, 6103) never ``SECRETB`` nor
 ``LEAKB`` on an officials' route. Binary answers are decoded first (XLSX cells, vector-tile
-properties, the point count of ``points.bin``).
+properties, the point count of ``points.bin``, a PDF's text by ``pdftotext``; a PNG has no
+text to read: the wall map's PNG is the same drawing as its PDF, which is read).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from tests.fixtures import (
     settings_for,
     tiny_frames,
 )
+from tests.pdf import pdf_text
 from tests.test_ogc import gdal_env, ogrinfo
 from tests.test_tiles import tile_of
 
@@ -139,6 +141,7 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
     found += [("GET", "/api/layers/parcels/features"), ("GET", "/ogc/collections/parcels/items")]
     found += [("GET", "/api/rankings?by=county"), ("GET", "/api/search?q=SECRE")]
     found += [("GET", "/api/search?q=LEAK"), ("GET", "/?county=" + LINZE)]
+    found += [("GET", "/print/wallmap.pdf?lists=1&county=" + LINZE)]
     return found
 
 
@@ -169,7 +172,9 @@ def text_of(response) -> str:
         return " ".join(str(c) for c in cells if c is not None)
     if kind == MVT_TYPE:
         return json.dumps(mapbox_vector_tile.decode(data), ensure_ascii=False) if data else ""
-    if kind == "application/octet-stream":
+    if kind == "application/pdf":
+        return pdf_text(data)
+    if kind in ("application/octet-stream", "image/png"):
         return ""
     return response.get_data(as_text=True)
 
@@ -241,6 +246,8 @@ def test_an_official_sees_the_jurisdiction_in_full(world):
     )
     both = clients["admin"].get("/api/layers/projects/features").get_json()
     assert both["numberMatched"] == LONG_PROJECTS + 1
+    printed = text_of(client.get("/print/wallmap.pdf?lists=1"))  # the leak check reads prints
+    assert "SECRETAname" in printed and "SECRETB" not in printed
 
 
 def test_every_answer_refuses_to_be_framed(world):

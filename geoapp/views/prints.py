@@ -52,7 +52,7 @@ def _wallmap(fmt: str) -> Response:
     flt, errors = svc.parse_filter(args, layers)
     if errors:
         raise errors[0]
-    names = svc.areas().name_of
+    names = svc.areas_in_scope().name_of  # another county's name is not the user's to see
     locale = str(get_locale())
     area_name = names(flt.park) if flt.park else names(flt.county) if flt.county else None
     wall = gather(
