@@ -115,7 +115,7 @@ def _fixed_blocks(wall: WallMap, numbers: dict[int, int], layout) -> list[Block]
 def _lists(wall: WallMap, numbers: dict[int, int], layout) -> Block:
     frame = wall.projects
     order = priority(frame)
-    warned = [i for i in order if frame["warning"].iloc[i] in ("red", "yellow")]
+    warned = order[_rank(frame)[order] < 2]  # red, then yellow
     rows = sum(c.top - c.bottom for c in layout.columns) / (1.45 * layout.body)
     shown = warned[: max(4, int(rows) // 8)]
     items = [
@@ -165,7 +165,7 @@ def _numbers(ax, pt, wall: WallMap, ink: Ink, taken, capacity: int, font) -> dic
         [(px[chosen[s.index]], py[chosen[s.index]]) for s in spots], 6 * size
     )
     numbers = {chosen[spots[k].index]: n for n, k in enumerate(order, start=1)}
-    _draw_projects(ax, wall, xy, has_place, numbers, ink)
+    _draw_projects(ax, wall, xy, (px, py), numbers, ink)
     for n, k in enumerate(order, start=1):
         spot = spots[k]
         i = chosen[spot.index]
@@ -173,43 +173,57 @@ def _numbers(ax, pt, wall: WallMap, ink: Ink, taken, capacity: int, font) -> dic
     return numbers
 
 
-def _draw_projects(ax, wall: WallMap, xy, has_place, numbers: dict[int, int], ink: Ink) -> None:
+def _draw_projects(ax, wall: WallMap, xy, page, numbers: dict[int, int], ink: Ink) -> None:
+    """Unnumbered projects as small dots, numbered ones as full markers above them; the more
+    urgent drawn last, on top. A dot within a quarter of its width of a more urgent one
+    would be all but hidden under it and is left out: a province's 100,000 projects become
+    the few thousand dots an A0 can show, which keeps the PDF small and quick to write."""
     frame, layer = wall.projects, wall.layer
     style = layer.style
-    fills = enum_colors(
-        layer, style.fill, frame.get(style.fill, [None] * len(frame)), style.fill_color
-    )
-    rings = enum_colors(
-        layer, style.stroke, frame.get(style.stroke, [None] * len(frame)), style.color
-    )
+    values = {
+        n: frame[n] if n in frame else [None] * len(frame) for n in (style.fill, style.stroke)
+    }
+    fills = enum_colors(layer, style.fill, values[style.fill], style.fill_color)
+    rings = enum_colors(layer, style.stroke, values[style.stroke], style.color)
+    rank = _rank(frame)
     numbered = np.zeros(len(frame), dtype=bool)
     numbered[list(numbers)] = True
-    for mask, radius, ring, z in (
-        (has_place & ~numbered, SMALL * ink.radius, SMALL * ink.ring, 3),
-        (numbered, ink.radius, ink.ring, 4),
-    ):
+    placed = ~np.isnan(xy[:, 0])
+    for mask, share, z in ((placed & ~numbered, SMALL, 3), (numbered, 1.0, 4)):
         rows = np.flatnonzero(mask)
-        rows = rows[np.argsort([-_urgency(frame, i) for i in rows], kind="stable")][::-1]
+        rows = rows[np.argsort(rank[rows], kind="stable")]  # most urgent first
+        if share < 1:
+            rows = _one_per_spot(rows, page, share * ink.radius / 2)
+        rows = rows[::-1]
         draw_markers(
             ax,
             (xy[rows, 0], xy[rows, 1]),
             [fills[i] for i in rows],
             [rings[i] for i in rows],
-            radius,
-            ring,
+            share * ink.radius,
+            share * ink.ring,
             z,
         )
 
 
+def _one_per_spot(rows: np.ndarray, page, cell: float) -> np.ndarray:
+    """The first of ``rows`` in each ``cell``-sized square of the page, in their order."""
+    if len(rows) == 0:
+        return rows
+    keys = np.column_stack([np.floor(page[0][rows] / cell), np.floor(page[1][rows] / cell)])
+    _keys, first = np.unique(keys, axis=0, return_index=True)
+    return rows[np.sort(first)]
+
+
+def _rank(frame: pd.DataFrame) -> np.ndarray:
+    """0 red, 1 yellow, 2 any other warning."""
+    return frame["warning"].map(WARNING_RANK).fillna(2).to_numpy()
+
+
 def priority(frame: pd.DataFrame, money: str = "total_investment") -> np.ndarray:
     """Row positions, most urgent first: red, yellow, the rest; then by investment."""
-    rank = frame["warning"].map(WARNING_RANK).fillna(2).to_numpy()
     amount = pd.to_numeric(frame[money], errors="coerce").fillna(0).to_numpy()
-    return np.lexsort((-amount, rank))
-
-
-def _urgency(frame, i: int) -> int:
-    return {"red": 2, "yellow": 1}.get(str(frame["warning"].iloc[i]), 0)
+    return np.lexsort((-amount, _rank(frame)))
 
 
 def _draw_label(ax: Axes, pt: Transform, spot, anchor, text: str, size: float, font) -> None:

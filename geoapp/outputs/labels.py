@@ -25,7 +25,7 @@ from dataclasses import dataclass
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in page points (y up)
 # (dx, dy) directions: NE, E, SE, N, S, NW, W, SW
 DIRECTIONS = ((1, 1), (1, 0), (1, -1), (0, 1), (0, -1), (-1, 1), (-1, 0), (-1, -1))
-RINGS = (1.0, 2.4, 4.0)  # distance from the marker, in gaps; beyond the first: a leader line
+RINGS = (1.0, 2.4, 4.0, 6.5, 10.0)  # distance from the marker, in gaps; beyond the first: a leader
 
 
 @dataclass(frozen=True)

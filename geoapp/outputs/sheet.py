@@ -22,7 +22,7 @@ from geoapp.outputs.labels import Box
 from geoapp.outputs.paper import MM, Paper
 
 MARGIN_MM = 8.0  # on an A4; grows with the sheet
-COLUMN_EMS = 36.0  # narrowest panel column, in body ems
+COLUMN_EMS = 34.0  # narrowest panel column, in body ems
 MAP_SHARE = {"landscape": 0.68, "portrait": 0.60}
 
 
