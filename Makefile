@@ -128,4 +128,5 @@ bench: setup browser
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/cql2.py
 	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/wallmap.py
 	$(MAKE) postgis && $(BIN)/python bench/backends.py && $(BIN)/python bench/replica.py
