@@ -23,6 +23,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.layers import LayerDef
 from geoapp.outputs.labels import Box
+from geoapp.outputs.sheet import write
 
 PAD = 0.06  # room around what the map shows, as a share of its size
 MIN_SPAN_M = 3000.0  # a single project still shows its surroundings
@@ -182,29 +183,30 @@ def scale_bar(ax: Axes, box: MapBox, body: float, font, page_transform) -> Box:
     unit, div = ("km", 1000) if length >= 1000 else ("m", 1)
     for i, at in ((0, 0.0), (2, 0.5), (4, 1.0)):
         text = f"{length * at / div:g}" + (f" {unit}" if i == 4 else "")
-        ax.text(
+        write(
+            ax,
+            page_transform,
             x0 + bar * at,
             y0 - 0.35 * body,
             text,
-            transform=page_transform,
+            0.85 * body,
+            font,
             ha="center",
             va="top",
-            fontproperties=font,
-            fontsize=0.85 * body,
             zorder=8,
-            parse_math=False,
         )
-    ax.text(
+    ratio = f"1:{_round_ratio(box.ratio):,}".replace(",", " ")
+    write(
+        ax,
+        page_transform,
         x0,
         y0 + height + 0.35 * body,
-        f"1:{_round_ratio(box.ratio):,}".replace(",", " "),
-        transform=page_transform,
+        ratio,
+        0.9 * body,
+        font,
         ha="left",
         va="bottom",
-        fontproperties=font,
-        fontsize=0.9 * body,
         zorder=8,
-        parse_math=False,
     )
     return x0 - 0.8 * body, y0 - 1.4 * body, x0 + bar + 2.8 * body, y0 + 2.8 * body
 
@@ -236,16 +238,16 @@ def north_arrow(ax: Axes, box: MapBox, body: float, font, page_transform) -> Box
                 zorder=7,
             )
         )
-    ax.text(
+    write(
+        ax,
+        page_transform,
         cx,
         top + 0.3 * body,
         "N",
-        transform=page_transform,
+        1.2 * body,
+        font,
         ha="center",
         va="bottom",
-        fontproperties=font,
-        fontsize=1.2 * body,
         zorder=8,
-        parse_math=False,
     )
     return cx - width, base - 0.5 * body, cx + width, top + 2.0 * body
