@@ -22,7 +22,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.transforms import Transform
 
 from geoapp.outputs import labels, panels, sheet
-from geoapp.outputs.flow import Block, Row, lay_out, text_ems
+from geoapp.outputs.flow import LINE, Block, Row, lay_out, text_ems
 from geoapp.outputs.mapframe import (
     draw_area,
     draw_markers,
@@ -116,7 +116,7 @@ def _lists(wall: WallMap, numbers: dict[int, int], layout) -> Block:
     frame = wall.projects
     order = priority(frame)
     warned = order[_rank(frame)[order] < 2]  # red, then yellow
-    rows = sum(c.top - c.bottom for c in layout.columns) / (1.45 * layout.body)
+    rows = sum(c.top - c.bottom for c in layout.columns) / (LINE * layout.body)
     shown = warned[: max(4, int(rows) // 8)]
     items = [
         panels.Warned(
@@ -149,7 +149,8 @@ def _numbers(ax, pt, wall: WallMap, ink: Ink, taken, capacity: int, font) -> dic
     xy = np.full((len(frame), 2), np.nan)
     xy[has_place] = np.column_stack([where.x, where.y])
     px, py = wall.box.to_page(xy[:, 0], xy[:, 1])
-    chosen = [int(i) for i in priority(frame) if has_place[i]][:capacity]
+    order = priority(frame)
+    chosen = [int(i) for i in order[has_place[order]][:capacity]]
     for i in chosen:
         taken.add(labels.marker_box(px[i], py[i], ink.radius))
     size = 0.9 * ink.body

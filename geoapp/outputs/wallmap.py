@@ -19,12 +19,15 @@ from __future__ import annotations
 
 import io
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import matplotlib
 import numpy as np
+import pyproj
 from flask_babel import gettext as _
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
@@ -42,8 +45,12 @@ from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import Rates, rates
 from geoapp.stores.base import Query
 
-# matplotlib's pyplot state, font cache and text layout are not made for threads: one print
-# at a time per worker process (gunicorn's threads wait here; other requests do not).
+if TYPE_CHECKING:
+    from geoapp.services import Services
+
+# matplotlib's settings (rc_context changes them for the whole process), font cache and text
+# layout are not made for threads: one print at a time per worker process (gunicorn's
+# threads wait here for another print; other requests do not).
 RENDER_LOCK = threading.Lock()
 
 
@@ -65,7 +72,7 @@ class WallMap:
     projects: gpd.GeoDataFrame  # filtered, with ``warning`` and ``warning_reason`` of as_of
     figures: Rates
     box: MapBox
-    crs: object
+    crs: pyproj.CRS
     title: str
     subtitle: str
     approval: str = ""
@@ -85,7 +92,14 @@ def project_columns(layer: LayerDef) -> list[str]:
     return [c for c in dict.fromkeys(wanted) if c and c in layer.fields]
 
 
-def gather(svc, layers: list[LayerDef], layer: LayerDef, flt: MapFilter, options: Options, **text):
+def gather(
+    svc: Services,
+    layers: list[LayerDef],
+    layer: LayerDef,
+    flt: MapFilter,
+    options: Options,
+    **text: str,
+) -> WallMap:
     """Read what the wall map shows: ``layer``'s projects of the filter (with the warnings of
     the reporting date), their figures, and the outlines around them. ``text``: locale,
     title (default), subtitle, approval."""
@@ -113,7 +127,9 @@ def gather(svc, layers: list[LayerDef], layer: LayerDef, flt: MapFilter, options
     )
 
 
-def _focus_bounds(svc, outlines, flt: MapFilter, frame) -> tuple[float, float, float, float]:
+def _focus_bounds(
+    svc: Services, outlines: list[LayerDef], flt: MapFilter, frame: gpd.GeoDataFrame
+) -> tuple[float, float, float, float]:
     """What the map must show (lon/lat): the projects, the drawn area, and the county or
     park filtered by; with none of these, every outline the user may see."""
     parts = [frame.geometry]
@@ -156,8 +172,11 @@ def default_title(area_name: str | None) -> str:
     return _("Key projects wall map")
 
 
-def describe(flt: MapFilter, layer: LayerDef, locale: str, names) -> str:
+def describe(
+    flt: MapFilter, layer: LayerDef, locale: str, names: Callable[[str], str | None]
+) -> str:
     """The filter in words for the subtitle: areas, chosen values, ranges, text."""
+    colon = ": " if locale == "en" else "："
     parts = [names(code) or code for code in (flt.county, flt.park) if code]
     for name in sorted(flt.values):
         field_def = layer.fields.get(name)
@@ -167,10 +186,10 @@ def describe(flt: MapFilter, layer: LayerDef, locale: str, names) -> str:
             (field_def.value(v).label(locale) if field_def.value(v) else v)
             for v in sorted(flt.values[name])
         ]
-        parts.append(field_def.label(locale) + ": " + "、".join(labels))
+        parts.append(field_def.label(locale) + colon + "、".join(labels))
     for name, (low, high) in sorted(flt.ranges.items()):
         if name in layer.fields:
-            parts.append(f"{layer.fields[name].label(locale)}: {low or ''}–{high or ''}")
+            parts.append(f"{layer.fields[name].label(locale)}{colon}{low or ''}–{high or ''}")
     if flt.text:
         parts.append(f"“{flt.text}”")
     if flt.shapes:
