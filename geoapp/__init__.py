@@ -59,6 +59,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     register_handlers(app)
     app.config["RATELIMIT_STORAGE_URI"] = config.ratelimit_storage
+    from geoapp.views.photos import allow_photo_uploads
+
+    app.before_request(allow_photo_uploads)  # before the CSRF check of ``init_access`` reads
     init_access(app, lambda: services.store)
     register_budget(app, config.request_seconds)
     register_filters(app)
@@ -74,6 +77,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports,
         map,
         ogc,
+        photos,
         prints,
         rates,
         tiles,
@@ -93,6 +97,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(edit.bp)  # /edit/<layer>/<id>: the form
     app.register_blueprint(edit.history_bp)  # /history/<layer>/<id>: who changed what
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
+    app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)
     app.register_blueprint(search_views.bp)  # /api/search: the header search's suggestions

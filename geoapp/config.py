@@ -93,6 +93,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
+    Setting(
+        "GEOAPP_PHOTO_MAX_BYTES",
+        str(8 * 1024 * 1024),
+        "largest site photo the monthly progress form accepts (bytes; default 8 MB)",
+    ),
+    Setting("GEOAPP_PHOTO_MAX_COUNT", "6", "most site photos one save of the progress form takes"),
     Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
     Setting(
         "GEOAPP_UPLOADS",
@@ -162,6 +168,8 @@ class Config:
     warnings: Path
     tile_cache_mb: int
     max_upload_mb: int
+    photo_max_bytes: int
+    photo_max_count: int
     upload_hours: int
     warm_up: bool
     uploads: str
@@ -186,6 +194,8 @@ class Config:
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["https"] = _switch("GEOAPP_HTTPS", values["https"])
         values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
+        for name in ("GEOAPP_PHOTO_MAX_BYTES", "GEOAPP_PHOTO_MAX_COUNT"):
+            values[_KEY_OF[name]] = _whole_number(name, values[_KEY_OF[name]])
         values["upload_hours"] = _whole_number("GEOAPP_UPLOAD_HOURS", values["upload_hours"])
         values["uploads_mb"] = _whole_number("GEOAPP_UPLOADS_MB", values["uploads_mb"])
         values["import_max_rows"] = _whole_number(
@@ -247,8 +257,13 @@ class Config:
                 "GEOAPP_RATELIMIT_STORAGE must be memory:// or memcached://host:port, "
                 f"not {self.ratelimit_storage!r}"
             )
-        if self.import_max_rows < 1:
-            raise ConfigError("GEOAPP_IMPORT_MAX_ROWS must be at least 1")
+        for name, value in (
+            ("GEOAPP_IMPORT_MAX_ROWS", self.import_max_rows),
+            ("GEOAPP_PHOTO_MAX_BYTES", self.photo_max_bytes),
+            ("GEOAPP_PHOTO_MAX_COUNT", self.photo_max_count),
+        ):
+            if value < 1:
+                raise ConfigError(f"{name} must be at least 1")
         if len(self.map_approval) > 60 or not self.map_approval.isprintable():
             raise ConfigError("GEOAPP_MAP_APPROVAL must be one line of at most 60 characters")
 

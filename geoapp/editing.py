@@ -11,6 +11,7 @@ outside the editor's jurisdiction is refused like a bad field.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -26,12 +27,16 @@ from geoapp.imports.areas import Areas
 from geoapp.imports.changes import progress_changes, warning_values
 from geoapp.imports.projects import typed_value
 from geoapp.layers import LayerDef
+from geoapp.photos import Photo, photo_changes
 from geoapp.progress import WarningRules
 from geoapp.stores.base import Query, Store
 from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, HistoryEntry
 
 MAX_VERTICES = 10_000
 MAX_REMARKS = 500
+# What the monthly form types as a sheet's cells: the month's figures, and the start state
+# (开复工) with its date, which the project takes when the month is its newest.
+MONTH_FIELDS = ("completed", "status", "start_state", "actual_start")
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)  # lon/lat a feature of ours may take
 GEOMETRY_KINDS = {"point": ("Point",), "polygon": ("Polygon", "MultiPolygon")}
 
@@ -249,8 +254,8 @@ class MonthReport:
 
 
 def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: str) -> Edit:
-    """The monthly progress form: month (YYYY-MM), cumulative completed investment, stage and
-    a note, typed by the import's rules."""
+    """The monthly progress form: month (YYYY-MM), cumulative completed investment, stage,
+    开复工 state and date, and a note, typed by the import's rules."""
     edit = Edit()
     month = form.get("month", "").strip()
     try:
@@ -261,7 +266,7 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
             if locale != "en"
             else f"“{month}” is not a month, e.g. 2024-06"
         )
-    for name in ("completed", "status"):
+    for name in MONTH_FIELDS:
         try:
             edit.values[name] = typed_value(layer, name, form.get(name, ""), locale)
         except ValueError as bad:
@@ -276,10 +281,19 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
 
 
 def save_month(
-    store: Store, layer: LayerDef, stored: Stored, edit: Edit, author: str, rules: WarningRules
+    store: Store,
+    layer: LayerDef,
+    stored: Stored,
+    edit: Edit,
+    author: str,
+    rules: WarningRules,
+    photos: Sequence[Photo] = (),
 ) -> None:
     """The month's row of ``progress`` and the project brought to its newest month, written
-    the way a progress sheet's row is (one change set, in the history)."""
+    the way a progress sheet's row is, with the month's new site photos: one change set (in
+    the history), so the figures and the photos land together or not at all."""
     row = {"project_id": stored.key[0], GEOMETRY: stored.geometry} | edit.values
     frame = gpd.GeoDataFrame([row], geometry=GEOMETRY, crs=4326)
-    store.apply(ChangeSet(author, progress_changes(store, MonthReport(layer, frame, rules))))
+    changes = progress_changes(store, MonthReport(layer, frame, rules))
+    changes += photo_changes(store, stored.key[0], edit.values["month"], photos, author)
+    store.apply(ChangeSet(author, changes))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -25,7 +25,7 @@ def handle_geoapp_error(error: GeoappError):
 
 
 def handle_http_error(error: HTTPException):
-    largest = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
+    largest = (request.max_content_length or 0) // (1024 * 1024)  # this route's limit
     messages = {
         404: _("Page not found."),
         413: _("The file is larger than this server accepts (at most %(mb)s MB).", mb=largest),

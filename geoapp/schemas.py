@@ -3,8 +3,9 @@
 A layer's fields give its table's columns and types (number, date, enum with its keys, text)
 and its ``id_field`` the key. The monthly ``progress`` history has no layer of its own: its
 rows are keyed by project code and month, and its stage takes the projects' status values.
-The column choices saved for sheet layouts (``import_mappings``) and the areas drawn on the
-map (``drawn_areas``) are records too.
+A month's site photos (``progress_photos``, ``geoapp.photos``) are keyed by project code, month
+and digest. The column choices saved for sheet layouts (``import_mappings``) and the areas
+drawn on the map (``drawn_areas``) are records too.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from geoapp.auth.users import TOKENS_TABLE, USERS_TABLE, tokens_schema, users_sc
 from geoapp.drawn import DRAWN_TABLE, drawn_schema
 from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
 from geoapp.layers import LayerDef
+from geoapp.photos import PHOTOS_TABLE, photos_schema
 from geoapp.stores.changes import FieldSpec, TableSchema
 
 PROGRESS_TABLE = "progress"
@@ -59,6 +61,7 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
     projects = next((layer for layer in layers if layer.table == "projects"), None)
     if projects is not None:
         schemas[PROGRESS_TABLE] = progress_schema(projects)
+        schemas[PHOTOS_TABLE] = photos_schema()
         schemas[MAPPINGS_TABLE] = mappings_schema()
     schemas[OUTLINES_TABLE] = outlines_schema()
     schemas[DRAWN_TABLE] = drawn_schema()

@@ -3,19 +3,22 @@
 Routes come from the app's URL map, so a route added later is in the matrix without anyone
 remembering to add it. Markers: every text field of a project (an internal layer) holds
 ``SECRETA…`` in county 610327 (陇县) and ``SECRETB…`` in county 620723 (临泽); every text
-field of the other layers' rows in 620723 holds ``LEAKB…``. An anonymous visitor or investor
-may never see ``SECRET``; an official of 陇县 (or of its city, 6103) never ``SECRETB`` nor
-``LEAKB`` on an officials' route. Binary answers are decoded first (XLSX cells, vector-tile
-properties, the point count of ``points.bin``, a PDF's text by ``pdftotext``; a PNG has no
-text to read: the wall map's PNG is the same drawing as its PDF, which is read).
+field of the other layers' rows in 620723 holds ``LEAKB…``; 临泽's project has a site photo
+whose PNG text says ``SECRETB…``. An anonymous visitor or investor may never see ``SECRET``;
+an official of 陇县 (or of its city, 6103) never ``SECRETB`` nor ``LEAKB`` on an officials'
+route. Binary answers are decoded first (XLSX cells, vector-tile properties, the point count
+of ``points.bin``, a PDF's text by ``pdftotext``, images as their bytes: the wall map's PNG
+is the same drawing as its PDF, whose text is read).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
 import struct
+from datetime import date
 
 import mapbox_vector_tile
 import openpyxl
@@ -26,7 +29,8 @@ from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.errors import ConfigError
 from geoapp.layers import load_layers
-from geoapp.stores import GeoPackageStore
+from geoapp.photos import checked, photo_changes
+from geoapp.stores import ChangeSet, GeoPackageStore
 from geoapp.views.tiles import MVT_TYPE
 from tests.accounts import (
     PASSWORD,
@@ -49,6 +53,7 @@ from tests.fixtures import (
 )
 from tests.pdf import pdf_text
 from tests.test_ogc import gdal_env, ogrinfo
+from tests.test_photos import png
 from tests.test_tiles import tile_of
 
 LAYERS = {layer.table: layer for layer in load_layers(PROJECT_ROOT / "layers")}
@@ -65,6 +70,8 @@ ROLES = {
 RANK = ("anonymous", "investor", "official", "editor", "admin")
 OPEN_PATHS = ("/static/", "/login", "/logout", "/public/", "/basemap/")
 LONG_PROJECTS = 4  # projects of 陇县 in tests/fixtures.py
+PHOTO = png(text="SECRETBphoto")  # 临泽's project's site photo of PHOTO_MONTH
+PHOTO_MONTH = "2026-11"
 
 
 def marked_frames() -> dict:
@@ -109,8 +116,12 @@ def world(request, tmp_path_factory):
             provision(store, name, *grant)
             client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token_of(name)}"
         clients[name] = client
-    b_project = int(store.read("projects").query("county_code == @LINZE").index[0])
-    return app, clients, path, b_project
+    b_rows = store.read("projects").query("county_code == @LINZE")
+    month = date.fromisoformat(PHOTO_MONTH + "-01")
+    photo = checked("site.png", PHOTO, len(PHOTO))
+    store.apply(ChangeSet("tests", photo_changes(store, b_rows.iloc[0]["project_id"], month,
+                                                 [photo], "tests")))  # fmt: skip
+    return app, clients, path, int(b_rows.index[0])
 
 
 def urls(app, b_project: int) -> list[tuple[str, str]]:
@@ -129,6 +140,8 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
         "token": "0" * 32,
         "filename": "app.css",
         "username": "nobody",  # no such account: an admin's POST changes nothing
+        "month": PHOTO_MONTH,
+        "digest": hashlib.sha256(PHOTO).hexdigest(),
     }
     found = []
     for rule in app.url_map.iter_rules():
@@ -174,8 +187,10 @@ def text_of(response) -> str:
         return json.dumps(mapbox_vector_tile.decode(data), ensure_ascii=False) if data else ""
     if kind == "application/pdf":
         return pdf_text(data)
-    if kind in ("application/octet-stream", "image/png"):
+    if kind == "application/octet-stream":
         return ""
+    if kind.startswith("image/"):
+        return data.decode("latin-1")  # text chunks (a PNG's comment) as they are
     return response.get_data(as_text=True)
 
 

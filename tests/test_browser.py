@@ -757,9 +757,23 @@ def test_an_editor_adds_a_project_from_the_map_page_by_placing_it(new_tab):
     with page.expect_navigation():
         page.get_by_role("button", name="保存").click()
     assert "/history/projects/" in page.url and page.get_by_text("已保存。").is_visible()
+    history = page.url
     tab.open(f"/?county={LONG}")
     assert "陇县新建厂房项目" in page.locator("table.results").inner_text()
+    _retire_in_browser(page, history)  # the other tests share this server's data
+    tab.open(f"/?county={LONG}")
+    assert "陇县新建厂房项目" not in page.locator("table.results").inner_text()
     assert tab.external == [] and tab.errors == []
+
+
+def _retire_in_browser(page, history_url: str) -> None:
+    """移除 from the feature's edit page, confirmed: it leaves the map and lists."""
+    page.goto(history_url.split("?")[0].replace("/history/", "/edit/"))
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name="移除").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="移除").click()
+    assert page.get_by_text("已移除").is_visible()
 
 
 def test_a_new_parcel_drawn_against_its_neighbour_shares_its_edge(new_tab):
@@ -784,6 +798,7 @@ def test_a_new_parcel_drawn_against_its_neighbour_shares_its_edge(new_tab):
     ring = page.evaluate("JSON.parse(document.getElementById('edit-map').dataset.geometry)")
     west = sorted((lat, lon) for lon, lat in ring["coordinates"][0][:-1] if lon < 106.833)
     assert west == [(34.85, 106.83), (34.86, 106.83)]  # snapped: exactly the neighbour's corners
+    _retire_in_browser(page, page.url)  # the other tests share this server's data
     assert tab.errors == [] and tab.external == []
 
 

@@ -165,3 +165,24 @@ def test_quick_moves_end_with_the_last_view(points_tab, many, last):
     else:
         assert bubbles > 0 and counties == 0
     assert tab.external == [] and tab.errors == [] and fresh.errors == []
+
+
+def test_a_dense_view_draws_its_own_points_first_then_has_them_all(context, many, points_tab):
+    """Opened at a dense zoom-12 view, the page asks for the points around that view first
+    (clustered at once) and for all of them behind; once all are in, moving to another county
+    shows what a page opened there shows."""
+    lat, lng = many.dense
+    page = context.new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "/points.bin" in r.url else None)
+    tab = watch(page, many.base)
+    tab.open(f"/?view={DENSE_ZOOM}/{lat}/{lng}")
+    wait_points(tab)
+    assert len(asked) == 2 and "bbox=" in asked[0] and "bbox" not in asked[1]
+    assert tab.page.locator(f".geoapp-cluster-{CLUSTERED}").count() > 0
+    other = (*many.other, DENSE_ZOOM)
+    tab.page.evaluate(JS_MOVES, [other])
+    tab.wait_settled()
+    fresh = points_tab("/?view={2}/{0}/{1}".format(*other))
+    assert symbols(tab) == symbols(fresh)
+    assert tab.external == [] and tab.errors == []

@@ -215,12 +215,28 @@ def test_monthly_progress_goes_into_the_history_and_the_project(editor, where):
     assert store.history("progress")[0].author == "editor_long"
 
 
+def test_the_month_says_the_project_has_started_and_its_warning_follows(editor, where):
+    """A2 (planned for 2026, not started: red) reports 已开工 on 5 November: it has started,
+    and its warning is worked out from that (no longer late to start)."""
+    url = f"/edit/projects/{fid_of(where, 'A2')}/progress"
+    sent = {"month": "2026-11", "completed": "10", "status": "在建", "start_state": "已开工",
+            "actual_start": "2026年11月5日"}  # fmt: skip
+    assert editor.post(url, data=sent).status_code == 302
+    row = open_store(where).read("projects").query("project_id == 'A2'").iloc[0]
+    assert row["start_state"] == "started" and str(row["actual_start"])[:10] == "2026-11-05"
+    assert "未开工" not in str(row["warning_reason"])
+    page = editor.get(url).get_data(as_text=True)
+    assert 'id="f-start_state"' in page and 'id="f-actual_start"' in page
+
+
 @pytest.mark.parametrize(
     "field, value, said",
     [
         ("month", "十一月", "不是月份"),
         ("completed", "很多", "很多"),
         ("remarks", "长" * 501, "500"),
+        ("start_state", "开了", "开了"),
+        ("actual_start", "2026-13-05", "2026-13-05"),
     ],
 )
 def test_a_bad_month_report_is_refused_beside_its_field(editor, where, field, value, said):

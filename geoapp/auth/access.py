@@ -45,6 +45,7 @@ ACCESS: dict[str | None, str | None] = {
     "edit": "editor",
     "history": "official",  # restoring a version: admins (checked by the route)
     "admin": "admin",  # accounts, retired records
+    "photos": "official",  # a project's site photos, to whoever may see the project
 }
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # POSTs that change nothing: an OGC search whose filter is too long for a URL.

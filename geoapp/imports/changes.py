@@ -115,6 +115,11 @@ def _stored_progress(store: Store, codes: frozenset[str]) -> dict[tuple[str, str
     return {(str(c), m.isoformat()): None for c, m in zip(old["project_id"], months, strict=True)}
 
 
+# What a month's row brings to its project: its figures and, when given (the monthly form),
+# the start state (开复工) and its date.
+PROJECT_MONTH_FIELDS = ("completed", "status", "start_state", "actual_start")
+
+
 def _projects_at_newest_month(store: Store, prepared, stored: dict) -> list[Change]:
     layer = prepared.layer
     newest_stored: dict[str, str] = {}
@@ -128,7 +133,8 @@ def _projects_at_newest_month(store: Store, prepared, stored: dict) -> list[Chan
         month = _day_or_value(row["month"])
         if month.isoformat() < newest_stored.get(str(code), "") or str(code) not in by_code:
             continue
-        values = {n: _plain(row[n]) for n in ("completed", "status") if _plain(row[n]) is not None}
+        given = [n for n in PROJECT_MONTH_FIELDS if n in row.index]
+        values = {n: _plain(row[n]) for n in given if _plain(row[n]) is not None}
         values |= warning_values(by_code[str(code)], values, as_of_month(month), prepared.rules)
         changes.append(Change("update", layer.table, (str(code),), values))
     return changes

@@ -371,12 +371,26 @@ window.geoapp = (function () {
     return group;
   }
 
-  /* Many points: 14 bytes each, fetched at once by the worker itself, so neither their
-   * download nor their decoding waits for the page's thread, busy drawing tiles meanwhile;
-   * 'geoapp:loaded' once they are on the map. */
+  /* Many points: 14 bytes each, fetched by the worker itself, so neither their download nor
+   * their decoding waits for the page's thread, busy drawing tiles meanwhile. At a zoom where
+   * points are drawn, the points around the first view come first (points.bin?bbox=…: a few
+   * thousand, clustered at once) while the whole set loads behind them, so the first bubbles
+   * do not wait for an index of every point. 'geoapp:loaded' once the whole set is drawn. The
+   * first view is read after the page's script has set it (a fitBounds after the layers). */
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec);
-    group.setFeatures(new URL(spec.urls.points, window.location.href).href).then(function () {
+    var url = new URL(spec.urls.points, window.location.href);
+    Promise.resolve().then(function () {
+      var overview = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
+      if (!overview) {
+        var around = new URL(url.href);
+        around.searchParams.set("bbox", viewBox(map, 0.25).map(function (v) {
+          return v.toFixed(5);
+        }).join(","));
+        group.setFeatures(around.href);
+      }
+      return group.setFeatures(url.href);
+    }).then(function () {
       group.whenDrawn(function () {
         group.loaded = true;
         map.fire("geoapp:loaded", { id: spec.id });

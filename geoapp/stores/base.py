@@ -111,6 +111,11 @@ class Store(Protocol):
         materialising them."""
         ...
 
+    def blob(self, table: str, key: Key, name: str) -> bytes | None:
+        """The value of the binary field ``name`` (a photo) of the row with ``key``; None when
+        there is no such row. Binary fields are never in ``read``'s frames."""
+        ...
+
     def apply(self, change_set: ChangeSet) -> Applied:
         """Write a change set all or nothing, with one history entry per changed row.
 

@@ -69,8 +69,15 @@ class CachedStore(ABC):
         """What tells one database (or file) from another that replaced it."""
 
     @abstractmethod
-    def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
-        """Rows of a table (all, or these feature ids), indexed by feature id."""
+    def _read_rows(
+        self, table: str, fids: Sequence[int] | None = None, blobs: bool = False
+    ) -> gpd.GeoDataFrame:
+        """Rows of a table (all, or these feature ids), indexed by feature id; binary
+        columns only with ``blobs`` (a copy of the store), never into the cache."""
+
+    @abstractmethod
+    def _read_blob(self, table: str, key: dict[str, Any], name: str) -> bytes | None:
+        """One binary value of the row with these key values (see ``blob``)."""
 
     @abstractmethod
     def tables(self) -> list[str]: ...
@@ -144,6 +151,16 @@ class CachedStore(ABC):
             return None
         rows = with_every_field(self._read_rows(table, fids), self.schemas.get(table))
         return index.patched(rows, set(fids) - set(rows.index))
+
+    def blob(self, table: str, key: Key, name: str) -> bytes | None:
+        """Read from the database each time, so no process holds photos it is not sending."""
+        schema = self.schemas.get(table)
+        spec = schema.fields.get(name) if schema is not None else None
+        if spec is None or spec.type != "binary":
+            raise StoreError(f"{table}.{name} is not a declared binary field")
+        if len(key) != len(schema.key) or table not in self.tables():
+            return None
+        return self._read_blob(table, dict(zip(schema.key, key, strict=True)), name)
 
     # --- writes and history --------------------------------------------------------------------
 
@@ -257,9 +274,10 @@ def as_declared(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoD
 
 def with_every_field(frame: gpd.GeoDataFrame, schema: TableSchema | None) -> gpd.GeoDataFrame:
     """A whole table as declared: typed, and a field declared after the file was written is
-    there, empty, until a write creates its column (pages must not fail on a newer layer)."""
+    there, empty, until a write creates its column (pages must not fail on a newer layer).
+    Binary fields are never in frames (``Store.blob`` reads them)."""
     frame = as_declared(frame, schema)
-    for name in schema.fields if schema is not None else ():
-        if name not in frame.columns:
+    for name, spec in schema.fields.items() if schema is not None else ():
+        if name not in frame.columns and spec.type != "binary":
             frame[name] = pd.Series(None, index=frame.index, dtype=object)
     return frame

@@ -30,7 +30,9 @@ LON_LAT = (-180.0, -90.0, 180.0, 90.0)
 
 @dataclass(frozen=True)
 class FieldSpec:
-    """A column as declared: its type (text, number, date, enum) and, for enums, the keys."""
+    """A column as declared: its type (text, number, date, enum, binary) and, for enums, the
+    keys. Binary fields (bytes: a photo) are written like any other but never read into
+    frames or caches: ``Store.blob`` reads one value at a time."""
 
     type: str = "text"
     values: frozenset[str] = frozenset()
@@ -135,6 +137,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         '"{value}" is not one of the allowed values ({choices})',
     ),
     "text": ("“{value}”不是文本", '"{value}" is not text'),
+    "binary": ("“{value}”不是二进制数据", '"{value}" is not binary data'),
     "geometry": ("几何图形无效：{why}", "invalid geometry: {why}"),
     "geometry_kind": (
         "几何类型应为 {expected}，实际为 {found}",
@@ -265,6 +268,8 @@ def _value_problem(
         return None if ok else ("number", {"value": shown})
     if spec.type == "date":
         return None if as_date(value) is not None else ("date", {"value": shown})
+    if spec.type == "binary":
+        return None if isinstance(value, bytes) else ("binary", {"value": shown})
     if spec.type == "enum" and spec.values:
         if value not in spec.values:
             return "enum", {"value": shown, "choices": "、".join(sorted(spec.values))}

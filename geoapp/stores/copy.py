@@ -4,8 +4,8 @@ way between a GeoPackage and PostGIS, feature ids and history numbers kept, then
 The destination must be empty (a new GeoPackage file, or a database with no geoapp rows): a
 copy never merges into data it would silently overwrite. Verification reads both sides back
 through the same reader and compares, per table, the number of rows and a SHA-256 over every
-row (feature id, geometry as WKB, each value in a canonical form), and the same for the
-history and change sets.
+row (feature id, geometry as WKB, each value in a canonical form, photos' bytes included), and
+the same for the history and change sets.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def copy_store(
     source: CachedStore, target: str, schemas: Mapping[str, TableSchema]
 ) -> list[Checked]:
     """Copy ``source`` into the empty store at ``target`` (a path or a URL); the checks."""
-    frames = {table: _with_ids(source._read_rows(table)) for table in source.tables()}
+    frames = {table: _with_ids(source._read_rows(table, blobs=True)) for table in source.tables()}
     records = {name: source._query(_select(name)) for name in RECORD_TABLES}
     if target.startswith(("postgresql://", "postgres://")):
         copied = _into_postgis(target, frames, records, schemas)
@@ -59,7 +59,8 @@ def copy_store(
 def verify(source: CachedStore, target: CachedStore) -> list[Checked]:
     checks = []
     for table in source.tables():
-        mine, theirs = source._read_rows(table), target._read_rows(table)
+        mine = source._read_rows(table, blobs=True)
+        theirs = target._read_rows(table, blobs=True)
         columns = [c for c in mine.columns if c != mine.geometry.name]
         checks.append(Checked(table, len(mine), _digest(mine, columns), _digest(theirs, columns)))
     for name in RECORD_TABLES:

@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -42,7 +43,8 @@ from geoapp.stores.gpkg_dialect import (
     table_info,
 )
 from geoapp.stores.history import HISTORY
-from geoapp.stores.reader import read_features
+from geoapp.stores.reader import blob_columns, read_blob, read_features
+from geoapp.stores.writer import quote
 
 _GPKG_MAGIC = b"SQLite format 3\x00"
 STALE_SECONDS = 3600
@@ -131,9 +133,15 @@ class GeoPackageStore(CachedStore):
         found = self._query("SELECT seq FROM sqlite_sequence WHERE name = ?", (HISTORY,))
         return int(found[0][0]) if found else 0
 
-    def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
+    def _read_rows(
+        self, table: str, fids: Sequence[int] | None = None, blobs: bool = False
+    ) -> gpd.GeoDataFrame:
         conn = self._conn()
-        return read_features(self.dialect, conn, table_info(conn, table), fids)
+        return read_features(self.dialect, conn, table_info(conn, table), fids, blobs=blobs)
+
+    def _read_blob(self, table: str, key: dict[str, Any], name: str) -> bytes | None:
+        conn = self._conn()
+        return read_blob(self.dialect, conn, table_info(conn, table), key, name)
 
     def tables(self) -> list[str]:
         return feature_tables(self._conn())
@@ -168,13 +176,18 @@ def _write_atomic(
     tmp = Path(tmp_name)
     try:
         tmp.unlink()
+        blobs = {name: blob_columns(frame) for name, frame in frames.items()}
         for name, frame in frames.items():
-            pyogrio.write_dataframe(_with_datetimes(frame), tmp, layer=name, driver="GPKG")
+            plain = _with_datetimes(frame.drop(columns=blobs[name]))
+            pyogrio.write_dataframe(plain, tmp, layer=name, driver="GPKG")
         with contextlib.closing(sqlite3.connect(tmp, isolation_level=None)) as conn:
+            gpkg_binary.register_functions(conn)  # GDAL's triggers call them on an update
             conn.execute("BEGIN IMMEDIATE")
             create_history(conn)
             for table, key in keys.items():
                 create_key_index(conn, table, key)
+            for name, frame in frames.items():
+                _write_blobs(conn, name, frame, blobs[name])
             conn.execute("COMMIT")
             conn.execute("PRAGMA journal_mode=WAL")
         _fsync(tmp)
@@ -182,6 +195,20 @@ def _write_atomic(
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _write_blobs(
+    conn: sqlite3.Connection, table: str, frame: gpd.GeoDataFrame, columns: list[str]
+) -> None:
+    """Bytes columns as BLOBs, by feature id: pyogrio would write them as their text."""
+    fids = frame["fid"].tolist() if "fid" in frame.columns else range(1, len(frame) + 1)
+    for column in columns:
+        conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN {quote(column)} BLOB")
+        values = [v if isinstance(v, bytes) else None for v in frame[column]]
+        conn.executemany(
+            f"UPDATE {quote(table)} SET {quote(column)} = ? WHERE fid = ?",
+            zip(values, map(int, fids), strict=True),
+        )
 
 
 def _drop_write_ahead_log(path: Path) -> None:

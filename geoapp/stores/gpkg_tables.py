@@ -12,7 +12,13 @@ import sqlite3
 
 from geoapp.stores.changes import TableSchema
 
-_SQL_TYPE = {"number": "REAL", "date": "DATETIME", "enum": "TEXT", "text": "TEXT"}
+_SQL_TYPE = {
+    "number": "REAL",
+    "date": "DATETIME",
+    "enum": "TEXT",
+    "text": "TEXT",
+    "binary": "BLOB",
+}
 _GEOMETRY_TYPE = {"point": "POINT", "polygon": "MULTIPOLYGON", "line": "MULTILINESTRING"}
 FID, GEOM, SRS = "fid", "geom", 4326
 

@@ -2,12 +2,14 @@
 
 ``geoapp_change_sets`` holds one row per applied change set (who, when); ``geoapp_history`` one
 row per changed row: table, key (a JSON array), feature id, operation, the changed fields, and
-the whole row before and after it (attributes as JSON text, geometry as WKB). The entry's
+the whole row before and after it (attributes as JSON text, geometry as WKB; a binary value,
+a photo, as its size and SHA-256 only: the bytes live in their table once). The entry's
 ``version`` number increases across the store and is the row's version from then on.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -90,8 +92,16 @@ def _attributes(row: dict | None) -> str | None:
     if row is None:
         return None
     return json.dumps(
-        {k: v for k, v in row.items() if k != GEOMETRY}, ensure_ascii=False, default=str
+        {k: _noted(v) for k, v in row.items() if k != GEOMETRY}, ensure_ascii=False, default=str
     )
+
+
+def _noted(value: Any) -> Any:
+    """Bytes (a photo) as their size and digest: an entry stays small, and still tells one
+    photo from another."""
+    if isinstance(value, bytes):
+        return f"{len(value)} bytes, sha256 {hashlib.sha256(value).hexdigest()}"
+    return value
 
 
 def _wkb(row: dict | None) -> bytes | None:

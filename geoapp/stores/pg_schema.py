@@ -35,7 +35,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "INSERT INTO geoapp_meta VALUES ('install', md5(random()::text || clock_timestamp()))",
     ),
 )
-SQL_TYPE = {"number": "double precision", "date": "date", "enum": "text", "text": "text"}
+SQL_TYPE = {
+    "number": "double precision",
+    "date": "date",
+    "enum": "text",
+    "text": "text",
+    "binary": "bytea",
+}
 # Polygon layers hold polygons and multipolygons side by side, as the GeoPackage does: a copy
 # between the two keeps every geometry's own type.
 GEOMETRY_TYPE = {"point": "Point"}

@@ -38,7 +38,7 @@ from geoapp.stores.base import Extent, Query
 from geoapp.stores.cached import CachedStore, as_declared
 from geoapp.stores.changes import GEOMETRY, TableSchema, as_date
 from geoapp.stores.pg_schema import ensure_table, prepare
-from geoapp.stores.reader import read_features
+from geoapp.stores.reader import blob_columns, read_blob, read_features
 from geoapp.stores.writer import TableInfo, quote
 
 T = TypeVar("T")
@@ -157,10 +157,20 @@ class PostGISStore(CachedStore):
     def _query(self, sql: str, params: tuple | list = ()) -> list:
         return self._read_twice(lambda: CachedStore._query(self, sql, params))
 
-    def _read_rows(self, table: str, fids: Sequence[int] | None = None) -> gpd.GeoDataFrame:
+    def _read_rows(
+        self, table: str, fids: Sequence[int] | None = None, blobs: bool = False
+    ) -> gpd.GeoDataFrame:
         def read() -> gpd.GeoDataFrame:
             conn = self._conn()
-            return read_features(self.dialect, conn, table_info(conn, table), fids)
+            info = table_info(conn, table)
+            return read_features(self.dialect, conn, info, fids, blobs=blobs)
+
+        return self._read_twice(read)
+
+    def _read_blob(self, table: str, key: dict[str, Any], name: str) -> bytes | None:
+        def read() -> bytes | None:
+            conn = self._conn()
+            return read_blob(self.dialect, conn, self._table_info(conn, table), key, name)
 
         return self._read_twice(read)
 
@@ -265,9 +275,11 @@ class PostGISStore(CachedStore):
 def copy_frame(conn: psycopg.Connection, table: str, frame: gpd.GeoDataFrame) -> None:
     """Rows into a table with COPY (geometry as hex EWKB), then the id sequence past them."""
     names = [c for c in frame.columns if c not in (frame.geometry.name, "fid")]
+    blobs = blob_columns(frame)
     for name in names:  # columns no layer declares are kept too (a copy loses nothing)
         kind = "double precision" if pd.api.types.is_numeric_dtype(frame[name]) else "text"
         kind = "date" if pd.api.types.is_datetime64_any_dtype(frame[name]) else kind
+        kind = "bytea" if name in blobs else kind
         conn.execute(f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(name)} {kind}")
     ids = frame["fid"] if "fid" in frame.columns else None
     info = table_info(conn, table)

@@ -2,7 +2,9 @@
 
 One query for the table (or the given feature ids), geometry as WKB (the dialect says how to
 get it), rows copied once into an object array, numbers through Arrow: at a million parcels
-the cost is SQLite's or the network's, not Python's.
+the cost is SQLite's or the network's, not Python's. Binary columns (photos) stay out of
+frames unless asked for (a copy of the store): caches would hold every photo; ``read_blob``
+reads one value.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from geoapp.stores.writer import Dialect, TableInfo, quote
 _NUMBER = ("REAL", "DOUBLE", "DOUBLE PRECISION", "FLOAT", "NUMERIC")
 _INTEGER = ("INTEGER", "INT", "MEDIUMINT", "SMALLINT", "TINYINT", "BIGINT")
 _DATES = ("DATETIME", "DATE", "TIMESTAMP", "TIMESTAMP WITHOUT TIME ZONE")
+BINARY = ("BLOB", "BYTEA")
 _FIDS_PER_QUERY = 900  # below SQLite's limit of bound parameters
 
 
@@ -33,11 +36,15 @@ def read_features(
     where: tuple[str, list] | None = None,
     columns: Sequence[str] | None = None,
     page: tuple[int, int | None] = (0, None),
+    blobs: bool = False,
 ) -> gpd.GeoDataFrame:
     """The table's rows (all; those with the given feature ids; or those meeting an SQL
     ``where`` condition, one ``page`` of (offset, limit) of them), indexed by fid, in fid
-    order, with ``columns`` (default: all) and the geometry."""
-    names = list(info.columns) if columns is None else list(columns)
+    order, with ``columns`` (default: all but binary ones, unless ``blobs``) and the
+    geometry."""
+    if columns is None:
+        columns = [n for n, kind in info.columns.items() if blobs or kind not in BINARY]
+    names = list(columns)
     select = ", ".join([quote(info.fid), dialect.geometry_sql(info)[0], *map(quote, names)])
     sql = f"SELECT {select} FROM {quote(info.name)}"
     order = f" ORDER BY {quote(info.fid)}"
@@ -65,6 +72,28 @@ def read_features(
     wkb = [None if b is None else bytes(b) for b in table[:, 1]]  # bytea arrives as memoryview
     geometry = gpd.GeoSeries(shapely.from_wkb(np.array(wkb, dtype=object)), index=index)
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=4326)
+
+
+def read_blob(
+    dialect: Dialect, conn: Any, info: TableInfo, key: dict[str, Any], name: str
+) -> bytes | None:
+    """The binary value ``name`` of the row whose key fields hold ``key``; None if no row."""
+    where = " AND ".join(f"{quote(k)} = ?" for k in key)
+    params = [dialect.stored(info, k, v) for k, v in key.items()]
+    found = dialect.execute(
+        conn, f"SELECT {quote(name)} FROM {quote(info.name)} WHERE {where}", params
+    ).fetchone()
+    return None if found is None or found[0] is None else bytes(found[0])
+
+
+def blob_columns(frame: gpd.GeoDataFrame) -> list[str]:
+    """Columns of bytes (photos, in a copy of a store), told by their first value."""
+    found = []
+    for column in frame.columns:
+        values = frame[column].dropna() if frame[column].dtype == object else ()
+        if len(values) and isinstance(values.iloc[0], bytes):
+            found.append(column)
+    return found
 
 
 def _typed(values: np.ndarray, kind: str) -> np.ndarray:

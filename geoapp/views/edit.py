@@ -15,7 +15,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from geoapp import editing, lifecycle
+from geoapp import editing, lifecycle, photos
 from geoapp.auth.access import Forbidden
 from geoapp.errors import BadRequest, NotFound
 from geoapp.layers import LayerDef
@@ -27,6 +27,7 @@ from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("edit", __name__)
+MONTH_FIELDS = ("month", "completed", "status", "remarks")  # the progress form's own fields
 history_bp = Blueprint("history", __name__)
 
 
@@ -135,28 +136,49 @@ def _retire_page(layer, stored, version, refused, done=False):
 
 @bp.route("/edit/projects/<fid>/progress", methods=["GET", "POST"])
 def progress(fid: str):
-    """本月进度: this month's cumulative completed investment, stage and a note."""
+    """本月进度: this month's cumulative completed investment, stage, a note and site photos."""
     layer, stored = _feature("projects", fid)
-    locale = str(get_locale())
+    svc, locale = services(), str(get_locale())
     if request.method == "GET":
-        month = date.today().strftime("%Y-%m")
-        return _progress_form(layer, stored, {"month": month} | stored.values, {})
+        month = date.today().replace(day=1)
+        values = {"month": month.strftime("%Y-%m")} | stored.values
+        return _progress_form(layer, stored, values, {}, month)
     sent = editing.read_month(layer, stored, request.form, locale)
+    files = request.files.getlist("photos")
+    config = svc.config
+    taken, unfit = photos.received(files, config.photo_max_count, config.photo_max_bytes)
+    if unfit:
+        sent.errors["photos"] = " ".join(unfit)
+    month = sent.values.get("month")
+    if not sent.errors:
+        try:
+            author, rules = current_user.username, svc.warning_rules
+            editing.save_month(svc.store, layer, stored, sent, author, rules, taken)
+        except ChangeRefused as refused:
+            sent.errors |= {_field_of(r): r.message(locale) for r in refused.refusals}
     if sent.errors:
-        return _progress_form(layer, stored, dict(request.form), sent.errors), 400
-    try:
-        svc = services()
-        editing.save_month(svc.store, layer, stored, sent, current_user.username, svc.warning_rules)
-    except ChangeRefused as refused:
-        errors = {r.field or "month": r.message(locale) for r in refused.refusals}
-        return _progress_form(layer, stored, dict(request.form), errors), 400
+        chosen = any(f.filename for f in files)  # a browser never fills a file field again
+        form = _progress_form(layer, stored, dict(request.form), sent.errors, month, chosen)
+        return form, 400
     return redirect(url_for("history.history", layer_id=layer.id, fid=stored.fid, saved=1))
 
 
-def _progress_form(layer, stored, values, errors):
+def _field_of(refusal) -> str:
+    """Where the form shows a refusal by the store: a photo's beside the photos, one about a
+    field the form has beside it, any other (a month someone saved a moment ago) at the month."""
+    if refusal.table == photos.PHOTOS_TABLE:
+        return "photos"
+    return refusal.field if refusal.field in MONTH_FIELDS else "month"
+
+
+def _progress_form(layer, stored, values, errors, month, photos_lost=False):
+    """The form, with the photos already kept for the month it shows."""
+    config = services().config
+    kept = photos.stored(services().store, stored.key[0], month) if month else []
     return render_template(
         "progress.html", layer=layer, stored=stored, values=values, errors=errors,
-        locale=str(get_locale()),
+        locale=str(get_locale()), photos=kept, photos_lost=photos_lost,
+        most=config.photo_max_count, mb=photos.megabytes(config.photo_max_bytes),
     )  # fmt: skip
 
 
@@ -182,8 +204,11 @@ def history(layer_id: str, fid: str):
         if _retired(layer_id, fid):  # gone from the tables: its history is an admin's page
             return redirect(url_for("admin.retired_record", layer_id=layer_id, fid=fid))
         raise
-    entries = services().store.history(layer.table, stored.key, limit=200)
-    return history_page(layer, stored, entries, saved=request.args.get("saved") == "1")
+    store = services().store
+    entries = store.history(layer.table, stored.key, limit=200)
+    kept = photos.stored(store, stored.key[0]) if layer.table == "projects" else []
+    saved = request.args.get("saved") == "1"
+    return history_page(layer, stored, entries, saved=saved, photos=kept)
 
 
 def history_page(layer: LayerDef, stored: editing.Stored, entries, **extra) -> str:
