@@ -20,6 +20,7 @@ from PIL import Image
 
 from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
+from geoapp.errors import ConfigError
 from geoapp.outputs.labels import Taken, overlap, place
 from geoapp.outputs.paper import ORIENTATIONS, SIZES_MM, Paper
 from geoapp.outputs.sheet import page_layout
@@ -218,3 +219,20 @@ def test_labels_never_overlap_and_leave_out_what_has_no_room():
         place(anchors, [(12.0, 8.0)] * 40, 4.0, (0, 0, 200, 200), Taken(cell=20)) for _ in (1, 2)
     )
     assert once == twice  # the same data gives the same sheet every week
+
+
+def test_the_map_approval_number_is_printed_and_checked(tmp_path):
+    path = tmp_path / "tiny.gpkg"
+    GeoPackageStore.create(path, tiny_frames())
+    settings = settings_for(path) | {"GEOAPP_MAP_APPROVAL": "GS(2024)1234号"}
+    text = pdf_text(signed_in(create_app(settings)).get("/print/wallmap.pdf?size=A4").data)
+    assert "审图号：GS(2024)1234号" in text
+    with pytest.raises(ConfigError, match="GEOAPP_MAP_APPROVAL"):
+        create_app(settings_for(path) | {"GEOAPP_MAP_APPROVAL": "GS\n1"})
+
+
+def test_without_a_chinese_font_the_print_says_which_package(gpkg_client, monkeypatch):
+    monkeypatch.setattr("geoapp.outputs.fonts.cjk_font_path", lambda: None)
+    answer = gpkg_client.get("/print/wallmap.pdf?size=A4")
+    assert answer.status_code == 503
+    assert "fonts-wqy-microhei" in answer.get_json()["description"]
