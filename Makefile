@@ -13,7 +13,7 @@ MO := geoapp/translations/zh/LC_MESSAGES/messages.mo
 # The app signs sessions with GEOAPP_SECRET_KEY; unless it is set, the key made once here.
 SECRET = GEOAPP_SECRET_KEY=$${GEOAPP_SECRET_KEY:-$$(cat instance/secret_key)}
 
-.PHONY: run test setup assets translations data browser gdal postgis memcached fonts lint format check screenshot
+.PHONY: run test setup assets translations data browser gdal postgis memcached fonts poppler lint format check screenshot
 
 # Arrays of 128 KB and more are mapped, not taken from the heap, so the copies that edits
 # make of big columns go back to the system when dropped (bench/README.md, write path).
@@ -32,7 +32,7 @@ run: setup data fonts instance/secret_key
 instance/secret_key:
 	mkdir -p instance && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
-test: setup browser gdal postgis memcached fonts
+test: setup browser gdal postgis memcached fonts poppler
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest
@@ -87,11 +87,15 @@ postgis:
 memcached:
 	command -v memcached >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y memcached)
 
-# The parcel sheet (PDF) is drawn on the server in a Chinese font found by its path; the tests
-# read the sheets back with poppler's pdftotext.
+# The wall map and the parcel sheet are drawn on the server in a Chinese font found by its
+# path (geoapp/outputs/fonts.py; without one every character would print as a box).
 fonts:
-	[ -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] && command -v pdftotext >/dev/null || \
-		($(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-wqy-microhei poppler-utils)
+	ls /usr/share/fonts/truetype/wqy/wqy-microhei.ttc >/dev/null 2>&1 || \
+		($(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-wqy-microhei)
+
+# The tests read the PDFs as a person would: pdftotext, pdfinfo, pdftoppm.
+poppler:
+	command -v pdftotext >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y poppler-utils)
 
 # GDAL's OAPIF client (ogrinfo) reads our OGC API in the tests, as QGIS would.
 gdal:
@@ -106,7 +110,7 @@ format: setup
 check: setup data instance/secret_key
 	$(SECRET) $(BIN)/geoapp check
 
-# Regenerate the README screenshots (needs a CJK font: fonts-wqy-microhei).
+# Regenerate the README screenshots (with Debian's CJK font, fonts-wqy-microhei).
 screenshot: setup data browser fonts
 	$(BIN)/python bench/screenshot.py docs/map.png
 	$(BIN)/python bench/screenshot.py docs/dashboard.png --width 1366 --height 1450 \
@@ -128,4 +132,5 @@ bench: setup browser
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/cql2.py
 	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/wallmap.py
 	$(MAKE) postgis && $(BIN)/python bench/backends.py && $(BIN)/python bench/replica.py

@@ -82,6 +82,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         map,
         ogc,
         photos,
+        prints,
         rates,
         tiles,
     )
@@ -111,6 +112,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(tiles.bp)
     basemap.init_app(app, config)  # /basemap/…: tiles of GEOAPP_BASEMAP_FILE
     app.register_blueprint(export.bp)
+    app.register_blueprint(prints.bp)  # /print/wallmap.pdf|png: 挂图作战图
     app.register_blueprint(imports.bp)
     app.register_blueprint(ogc.make_blueprint("ogc", "/ogc", OFFICIAL_AUDIENCE))
     app.register_blueprint(ogc.make_blueprint("public_ogc", "/public/ogc", "public"))

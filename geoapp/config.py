@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
         "time budget of a request's filter evaluation (CQL2); past it, a 503",
     ),
     Setting(
+        "GEOAPP_MAP_APPROVAL",
+        "",
+        "the map approval number (审图号) printed on the wall map, e.g. GS(2024)1234号 "
+        "(at most 60 characters); empty: none is printed",
+    ),
+    Setting(
         "GEOAPP_WARM_UP",
         "0",
         "1: load every table at start-up (with gunicorn --preload the workers then share it)",
@@ -176,6 +182,7 @@ class Config:
     uploads_mb: int
     import_max_rows: int
     request_seconds: int
+    map_approval: str
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None) -> Config:
@@ -264,6 +271,8 @@ class Config:
         ):
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1")
+        if len(self.map_approval) > 60 or not self.map_approval.isprintable():
+            raise ConfigError("GEOAPP_MAP_APPROVAL must be one line of at most 60 characters")
 
     def warning_rules(self) -> WarningRules:
         """The rules of GEOAPP_WARNINGS, checked (ConfigError naming the file and key)."""

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from geoapp.errors import GeoappError
 
-JSON_BLUEPRINTS = ("api", "rates", "tiles", "basemap", "ogc", "public_ogc", "export")
+JSON_BLUEPRINTS = ("api", "rates", "tiles", "basemap", "ogc", "public_ogc", "export", "prints")
 # Under these paths even a URL no route knows (404, 405) answers JSON: clients, not people.
 MACHINE_PATHS = ("/api/", "/ogc", "/public/ogc", "/tiles/", "/public/tiles/", "/basemap/")
 

@@ -17,6 +17,8 @@ import pandas as pd
 
 from geoapp.imports.progress import as_of_month
 from geoapp.rates import Rates, rates
+from geoapp.schemas import PROGRESS_TABLE
+from geoapp.stores.base import Query, Store
 
 REPLAYED = ("completed", "status")
 
@@ -43,6 +45,23 @@ def as_known_at(projects: pd.DataFrame, progress: pd.DataFrame, day: date) -> pd
         at_day = codes.map(newest[name]) if name in newest else pd.Series(None, index=codes.index)
         replayed[name] = replayed[name].where(~changed_since, at_day.to_numpy())
     return replayed
+
+
+def progress_of(store: Store, projects: pd.DataFrame) -> pd.DataFrame:
+    """The monthly progress rows of these projects (none when there is no history yet)."""
+    if PROGRESS_TABLE not in store.tables():
+        return pd.DataFrame(columns=["project_id", "month", *REPLAYED])
+    codes = frozenset(projects["project_id"].astype(str))
+    query = Query(any_of={"project_id": codes}, columns=("project_id", "month", *REPLAYED))
+    return store.read(PROGRESS_TABLE, query)
+
+
+def read_known_at(store: Store, table: str, query: Query, as_of: date) -> pd.DataFrame:
+    """The projects ``query`` selects as known at the end of ``as_of`` (``as_known_at``):
+    what pages, the API and prints count for a reporting date. ``query`` must ask for
+    ``project_id`` among its columns."""
+    projects = store.read(table, query)
+    return as_known_at(projects, progress_of(store, projects), as_of)
 
 
 def replay(projects: pd.DataFrame, progress: pd.DataFrame, year: int, through: date) -> list[Rates]:

@@ -558,6 +558,29 @@ def test_an_export_says_it_is_coming_until_the_file_arrives(new_tab, context):
     assert tab.errors == [] and tab.external == []
 
 
+def test_the_wall_map_prints_the_filter_with_a_notice_until_it_arrives(new_tab):
+    tab = new_tab()
+    tab.open(f"/?county={LONG}&status=construction")
+    notice = tab.page.locator(".print-notice")
+    assert notice.is_hidden()
+    tab.page.get_by_text("打印挂图作战图").click()
+    tab.page.add_script_tag(path=str(AXE))
+    assert tab.page.evaluate(JS_AXE) == []  # the form open, as axe sees it
+    tab.page.get_by_label("纸张大小").select_option("A4")
+    tab.page.get_by_label("方向").select_option("portrait")
+    tab.page.get_by_label("附红黄预警清单").check()
+    with tab.page.expect_download() as download:
+        tab.page.get_by_role("button", name="PDF").click()
+        assert notice.is_visible() and "正在生成挂图作战图" in notice.inner_text()
+    url = download.value.url
+    for part in (f"county={LONG}", "status=construction", "size=A4", "orientation=portrait"):
+        assert part in url, part
+    assert "lists=1" in url and "title=" not in url  # an empty field is left out
+    assert download.value.suggested_filename.endswith("-A4-portrait.pdf")
+    notice.wait_for(state="hidden")
+    assert tab.errors == [] and tab.external == []
+
+
 JS_LABELS = """() => Array.from(document.querySelectorAll('.geoapp-label span'),
     (e) => [e.textContent, e.getBoundingClientRect().toJSON()])"""
 

@@ -41,6 +41,7 @@ ACCESS: dict[str | None, str | None] = {
     "search": "official",
     "tiles": "official",
     "export": "official",
+    "prints": "official",  # the wall map: the officials' projects, like the exports
     "ogc": "official",
     "imports": "editor",
     "edit": "editor",

@@ -15,7 +15,6 @@ import math
 import textwrap
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import matplotlib
 from flask_babel import gettext as _
@@ -26,18 +25,13 @@ from matplotlib.path import Path as MplPath
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
-from geoapp.errors import GeoappError
 from geoapp.invest.landmarks import Distance
 from geoapp.invest.mapdata import area_text
 from geoapp.invest.parks import ParkView
 from geoapp.invest.vacancies import Site
+from geoapp.outputs.fonts import cjk_font
 
 A4 = (8.27, 11.69)  # inches, portrait
-CJK_FONTS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # fonts-wqy-microhei
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
 INK, MUTED, BAND, PARK = "#1f2933", "#52606d", "#0b3d6e", "#6a1b9a"
 _GEOD = Geod(ellps="WGS84")
 
@@ -48,18 +42,6 @@ class SheetContent:
     park: ParkView | None
     distances: list[Distance]
     link: str  # the site's page online
-
-
-class NoChineseFont(GeoappError):
-    status = 503
-
-
-def cjk_font() -> FontProperties:
-    """The first CJK font installed; a 503 naming the package when there is none."""
-    found = next((p for p in CJK_FONTS if Path(p).is_file()), None)
-    if found is None:
-        raise NoChineseFont(_("No Chinese font is installed: apt-get install fonts-wqy-microhei."))
-    return FontProperties(fname=found)
 
 
 def parcel_sheet(content: SheetContent, locale: str) -> bytes:

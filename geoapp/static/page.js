@@ -189,25 +189,54 @@
     rows.forEach(function (row) { body.appendChild(row); });
   }
 
-  /* An export can take half a minute: say so until the file starts to arrive (the server
-   * answers with a cookie carrying the token the link sent). */
+  /* An export or a print can take half a minute: say so until the file starts to arrive
+   * (the server answers with a cookie carrying the token the request sent). */
+  function downloadToken() {
+    return Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+  }
+
+  function noticeUntilArrival(notice, token) {
+    notice.hidden = false;
+    var timer = window.setInterval(function () {
+      if (document.cookie.indexOf("geoapp_download=" + token) < 0) return;
+      window.clearInterval(timer);
+      notice.hidden = true;
+      document.cookie = "geoapp_download=; Max-Age=0; Path=/";
+    }, 300);
+  }
+
   function exportNotice() {
     var notice = document.querySelector(".export-notice");
     if (!notice) return;
     document.querySelectorAll("a[data-export]").forEach(function (link) {
       link.addEventListener("click", function () {
-        var token = Date.now().toString(36) + Math.random().toString(36).slice(2, 8);
+        var token = downloadToken();
         var url = new URL(link.href);
         url.searchParams.set("download", token);
         link.href = url.toString();
-        notice.hidden = false;
-        var timer = window.setInterval(function () {
-          if (document.cookie.indexOf("geoapp_download=" + token) < 0) return;
-          window.clearInterval(timer);
-          notice.hidden = true;
-          document.cookie = "geoapp_download=; Max-Age=0; Path=/";
-        }, 300);
+        noticeUntilArrival(notice, token);
       });
+    });
+  }
+
+  /* The wall map form: its choices (empty fields left out) and a download token in the
+   * URL of the button pressed (PDF or PNG); the notice shows until the print arrives. */
+  function printNotice() {
+    var form = document.querySelector("form.print-form");
+    var notice = document.querySelector(".print-notice");
+    if (!form || !notice) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var button = event.submitter;  // its formAction is the page's URL when it has none
+      var own = button && button.hasAttribute("formaction");
+      var url = new URL(own ? button.formAction : form.action);
+      new FormData(form).forEach(function (value, name) {
+        if (value !== "") url.searchParams.append(name, value);
+      });
+      var token = downloadToken();
+      url.searchParams.set("download", token);
+      noticeUntilArrival(notice, token);
+      window.location.assign(url.toString());
     });
   }
 
@@ -317,6 +346,7 @@
     urlState(map);
     resultRows(map);
     exportNotice();
+    printNotice();
     bottomSheet();
     if (options.selected) {
       var layerId = options.selected[0];

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import urlencode
 
 from flask import Blueprint, render_template, request, url_for
@@ -53,6 +54,8 @@ def index():
         choices={lyr.id: svc.choices(lyr) for lyr in layers},
         export_args=urlencode(list(flt.to_args().items(multi=True))),
         link_query=shared_query(request.args),
+        print_args=list(flt.to_args().items(multi=True)),  # the wall map form's hidden fields
+        today=date.today().isoformat(),
         flt=flt,
         state=state,
         areas=areas,

@@ -24,10 +24,8 @@ from geoapp.rankings_xlsx import XLSX_TYPE, write_rankings
 from geoapp.rates import COLUMNS as RATE_COLUMNS
 from geoapp.rates import RANK_BY, ranking, rates, red_and_black
 from geoapp.rates_openapi import rates_openapi
-from geoapp.replay import REPLAYED, as_known_at, replay
-from geoapp.schemas import PROGRESS_TABLE
+from geoapp.replay import progress_of, read_known_at, replay
 from geoapp.services import services
-from geoapp.stores.base import Query
 from geoapp.views import OFFICIAL_AUDIENCE
 
 bp = Blueprint("rates", __name__, url_prefix="/api")
@@ -60,7 +58,7 @@ def monthly_rates():
     year = whole_number("year", raw_year, 2000, as_of.year)
     through = min(as_of, date(year, 12, 31))
     projects = services().store.read(layer.table, flt.query_for(layer, _with_code(RATE_COLUMNS)))
-    months = replay(projects, _progress_of(projects), year, through)
+    months = replay(projects, progress_of(services().store, projects), year, through)
     return jsonify({"year": year, "months": [m.to_json() for m in months]})
 
 
@@ -80,22 +78,12 @@ def projects_at(layer: LayerDef, flt: MapFilter, columns, as_of: date) -> pd.Dat
     """The filter's projects as known at the end of ``as_of``: a past reporting date counts
     the completed investment and stages reported by then (``geoapp.replay.as_known_at``), so
     a date's figures, warnings and 红黑榜 agree with that month of the replayed year."""
-    projects = services().store.read(layer.table, flt.query_for(layer, _with_code(columns)))
-    return as_known_at(projects, _progress_of(projects), as_of)
+    query = flt.query_for(layer, _with_code(columns))
+    return read_known_at(services().store, layer.table, query, as_of)
 
 
 def _with_code(columns) -> list[str]:
     return [*columns, *(["project_id"] if "project_id" not in columns else [])]
-
-
-def _progress_of(projects: pd.DataFrame) -> pd.DataFrame:
-    """The monthly progress rows of these projects (none when there is no history yet)."""
-    store = services().store
-    if PROGRESS_TABLE not in store.tables():
-        return pd.DataFrame(columns=["project_id", "month", *REPLAYED])
-    codes = frozenset(projects["project_id"].astype(str))
-    query = Query(any_of={"project_id": codes}, columns=("project_id", "month", *REPLAYED))
-    return store.read(PROGRESS_TABLE, query)
 
 
 @bp.get("/rankings")
