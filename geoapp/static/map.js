@@ -374,22 +374,23 @@ window.geoapp = (function () {
   /* Many points: 14 bytes each, fetched by the worker itself, so neither their download nor
    * their decoding waits for the page's thread, busy drawing tiles meanwhile. At a zoom where
    * points are drawn, the points around the first view come first (points.bin?bbox=…: a few
-   * thousand, clustered at once) while the whole set loads behind them, so the first bubbles
-   * do not wait for an index of every point. 'geoapp:loaded' once the whole set is drawn. The
+   * thousand, clustered at once), then the whole set, so the first bubbles do not wait for
+   * an index of every point (the worker clusters one set at a time: asked together, the
+   * whole set arriving first would hold the worker for half a second). 'geoapp:loaded' once the whole set is drawn. The
    * first view is read after the page's script has set it (a fitBounds after the layers). */
   function pointsLayer(map, spec) {
     var group = clusterLayer(map, spec);
     var url = new URL(spec.urls.points, window.location.href);
     Promise.resolve().then(function () {
       var overview = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
-      if (!overview) {
-        var around = new URL(url.href);
-        around.searchParams.set("bbox", viewBox(map, 0.25).map(function (v) {
-          return v.toFixed(5);
-        }).join(","));
-        group.setFeatures(around.href);
-      }
-      return group.setFeatures(url.href);
+      if (overview) return null;
+      var around = new URL(url.href);
+      around.searchParams.set("bbox", viewBox(map, 0.25).map(function (v) {
+        return v.toFixed(5);
+      }).join(","));
+      return group.setFeatures(around.href);
+    }).then(function () {
+      return group.setFeatures(url.href);  // after: the worker clusters one set at a time
     }).then(function () {
       group.whenDrawn(function () {
         group.loaded = true;
