@@ -90,6 +90,10 @@ def _parks(counties: gpd.GeoDataFrame, count: int, rng: np.random.Generator) -> 
             "industries": rng.choice(["装备制造", "新材料", "食品加工", "新能源", "物流"], count),
             "contact": "园区管委会招商局",
             "utilities": "七通一平",
+            "phone": [f"0912-{6_000_000 + i}" for i in range(count)],  # as the demo's parks
+            "address": [
+                f"{counties['name'].iloc[o]}产业园区{i:05d}管委会" for i, o in enumerate(owner)
+            ],
         },
         geometry=shapely.box(x, y, x + width, y + height),
         crs=4326,
