@@ -24,7 +24,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.auth.scope import Scope
 from geoapp.imports.areas import Areas
-from geoapp.imports.changes import progress_changes, warning_values
+from geoapp.imports.changes import PROJECT_MONTH_FIELDS, progress_changes, warning_values
 from geoapp.imports.projects import typed_value
 from geoapp.layers import LayerDef
 from geoapp.photos import Photo, photo_changes
@@ -34,9 +34,6 @@ from geoapp.stores.changes import GEOMETRY, Change, ChangeRefused, ChangeSet, Hi
 
 MAX_VERTICES = 10_000
 MAX_REMARKS = 500
-# What the monthly form types as a sheet's cells: the month's figures, and the start state
-# (开复工) with its date, which the project takes when the month is its newest.
-MONTH_FIELDS = ("completed", "status", "start_state", "actual_start")
 CHINA = shapely.box(73.0, 3.0, 136.0, 54.0)  # lon/lat a feature of ours may take
 GEOMETRY_KINDS = {"point": ("Point",), "polygon": ("Polygon", "MultiPolygon")}
 
@@ -266,7 +263,7 @@ def read_month(layer: LayerDef, stored: Stored, form: dict[str, str], locale: st
             if locale != "en"
             else f"“{month}” is not a month, e.g. 2024-06"
         )
-    for name in MONTH_FIELDS:
+    for name in PROJECT_MONTH_FIELDS:  # typed as a sheet's cells; the project takes them
         try:
             edit.values[name] = typed_value(layer, name, form.get(name, ""), locale)
         except ValueError as bad:
