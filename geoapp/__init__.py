@@ -53,7 +53,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(PROJECT_ROOT / "geoapp" / "translations")
     layers = load_layers(config.layers_dir)
     store = config.open_store(record_schemas(layers))
-    services = Services(config, store, layers, config.warning_rules())
+    services = Services(config, store, layers, config.warning_rules(), config.siting_settings())
     app.extensions["geoapp"] = services
     if config.warm_up:
         services.warm_up()
@@ -84,6 +84,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         photos,
         prints,
         rates,
+        siting,
         tiles,
     )
     from geoapp.views import search as search_views
@@ -104,6 +105,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
     app.register_blueprint(invest.bp)  # /invest/…: the investors' public pages
+    app.register_blueprint(siting.bp)  # /invest/siting: 智能选址, the ranked shortlist
     app.register_blueprint(leads.bp)  # /leads: their enquiries, for the officials
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)

@@ -96,6 +96,12 @@ SETTINGS: tuple[Setting, ...] = (
         str(PROJECT_ROOT / "warnings.toml"),
         "the three-colour warning rules (TOML; checked at start-up, see warnings.toml)",
     ),
+    Setting(
+        "GEOAPP_SITING",
+        str(PROJECT_ROOT / "siting.toml"),
+        "how the investors' siting search weighs each requirement (TOML; checked at start-up, "
+        "see siting.toml)",
+    ),
     Setting("GEOAPP_TILE_CACHE_MB", "64", "memory for cached vector tiles, per worker (MB)"),
     Setting("GEOAPP_MAX_UPLOAD_MB", "20", "largest file the import page accepts (MB)"),
     Setting(
@@ -146,6 +152,7 @@ LIMIT = re.compile(r"^\d+ per (second|minute|hour|day)$")
 _KEY_OF = {s.name: s.name.removeprefix("GEOAPP_").lower() for s in SETTINGS}
 
 if TYPE_CHECKING:
+    from geoapp.invest.siting_settings import SitingSettings
     from geoapp.progress import WarningRules
     from geoapp.stores import Store
     from geoapp.stores.changes import TableSchema
@@ -172,6 +179,7 @@ class Config:
     enquiry_limit: str
     ratelimit_storage: str
     warnings: Path
+    siting: Path
     tile_cache_mb: int
     max_upload_mb: int
     photo_max_bytes: int
@@ -196,6 +204,7 @@ class Config:
         values["data"] = Path(values["data"])
         values["layers_dir"] = Path(values["layers_dir"])
         values["warnings"] = Path(values["warnings"])
+        values["siting"] = Path(values["siting"])
         values["tile_cache_mb"] = _whole_number("GEOAPP_TILE_CACHE_MB", values["tile_cache_mb"])
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["https"] = _switch("GEOAPP_HTTPS", values["https"])
@@ -279,6 +288,12 @@ class Config:
         from geoapp.warning_rules import load_rules
 
         return load_rules(self.warnings)
+
+    def siting_settings(self) -> SitingSettings:
+        """The weights of GEOAPP_SITING, checked (ConfigError naming the file and key)."""
+        from geoapp.invest.siting_settings import load_siting
+
+        return load_siting(self.siting)
 
     def check_secret_key(self) -> None:
         """A known or short key would let anyone forge a session: refuse to serve. (Commands

@@ -8,7 +8,9 @@ shows up at the next request and a write to other tables costs them nothing.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -20,6 +22,7 @@ from geoapp.catalog import AreaChoices, area_choices, field_choices
 from geoapp.config import Config
 from geoapp.drawn import load_area
 from geoapp.errors import BadRequest, NotFound
+from geoapp.invest.siting_settings import SitingSettings
 from geoapp.layers import LayerDef
 from geoapp.progress import WarningRules
 from geoapp.query import MapFilter
@@ -27,6 +30,7 @@ from geoapp.query import parse_filter as parse_args
 from geoapp.stores.base import Query, Store
 
 MAX_DRAWN_CACHED = 256
+T = TypeVar("T")
 
 
 @dataclass
@@ -35,10 +39,13 @@ class Services:
     store: Store
     layers: list[LayerDef]
     warning_rules: WarningRules = field(default_factory=WarningRules)  # GEOAPP_WARNINGS's
+    siting: SitingSettings = field(default_factory=SitingSettings)  # GEOAPP_SITING's
     _areas: tuple[str, AreaChoices] | None = field(default=None, repr=False)
     _choices: dict = field(default_factory=dict, repr=False)
     _drawn: dict[str, BaseGeometry] = field(default_factory=dict, repr=False)
+    _built: dict[str, tuple[str, Any]] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def warm_up(self) -> None:
         """Load every layer's table now: before gunicorn forks (``--preload``), so that the
@@ -92,6 +99,21 @@ class Services:
         with self._lock:
             self._areas = (version, choices)
         return choices
+
+    def built(self, name: str, tables: Iterable[str], build: Callable[[], T]) -> T:
+        """What ``build`` makes from ``tables``, kept until one of them changes: a cache that
+        can always be rebuilt from the store. Concurrent first requests build it once."""
+        version = "|".join(self.store.version(table) for table in tables)
+        kept = self._built.get(name)
+        if kept and kept[0] == version:
+            return kept[1]
+        with self._building:
+            kept = self._built.get(name)
+            if kept and kept[0] == version:
+                return kept[1]
+            value = build()
+            self._built[name] = (version, value)
+            return value
 
     def areas_in_scope(self) -> AreaChoices:
         """The counties and parks the user may choose (an official: their jurisdiction's)."""

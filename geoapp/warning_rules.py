@@ -6,11 +6,11 @@ the app with the file and the key named, rather than warn wrongly every day.
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 
 from geoapp.errors import ConfigError
 from geoapp.progress import WarningRules
+from geoapp.settings_file import checked_number, read_sections
 
 # section → key → (WarningRules field, least value, greatest value, whole number?)
 KEYS: dict[str, dict[str, tuple[str, float, float, bool]]] = {
@@ -27,37 +27,15 @@ KEYS: dict[str, dict[str, tuple[str, float, float, bool]]] = {
 
 def load_rules(path: Path) -> WarningRules:
     """The rules of ``path``; ConfigError naming the file and key of the first problem."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: the warning rules file does not exist") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as bad:
-        raise ConfigError(f"{path}: not a TOML file: {bad}") from None
     values = {}
-    for section, keys in data.items():
-        if section not in KEYS or not isinstance(keys, dict):
-            raise ConfigError(f"{path}: unknown section [{section}] (known: {', '.join(KEYS)})")
+    for section, keys in read_sections(path, "warning rules", KEYS).items():
+        ranges = {key: spec[1:] for key, spec in KEYS[section].items()}
         for key, value in keys.items():
-            values[KEYS[section].get(key, (None,))[0]] = _checked(path, section, key, value)
+            checked = checked_number(path, section, key, value, ranges)
+            values[KEYS[section][key][0]] = checked
     rules = WarningRules(**values)
     _check_order(path, rules)
     return rules
-
-
-def _checked(path: Path, section: str, key: str, value) -> float:
-    if key not in KEYS[section]:
-        known = ", ".join(KEYS[section])
-        raise ConfigError(f"{path}: unknown key {section}.{key} (known: {known})")
-    _, least, greatest, whole = KEYS[section][key]
-    number_types = int if whole else (int, float)
-    if isinstance(value, bool) or not isinstance(value, number_types):
-        kind = "a whole number" if whole else "a number"
-        raise ConfigError(f"{path}: {section}.{key} must be {kind}, not {value!r}")
-    if not least <= value <= greatest:
-        raise ConfigError(
-            f"{path}: {section}.{key} must be from {least} to {greatest}, not {value}"
-        )
-    return value
 
 
 def _check_order(path: Path, rules: WarningRules) -> None:

@@ -34,6 +34,7 @@ ACCESS: dict[str | None, str | None] = {
     "public_ogc": None,
     "basemap": None,  # the background map carries no data of ours
     "invest": None,  # 招商地图: public layers and fields only
+    "siting": None,  # 智能选址: ranks the public sites by public fields
     "map": "official",
     "api": "official",
     "rates": "official",

@@ -70,22 +70,51 @@ def distances_from(
     site's own county when there is one (a neighbour's may be nearer, but is not "the")."""
     if landmarks is None or landmarks.empty or point is None or point.is_empty:
         return []
+    found = nearest_landmarks(
+        np.array([point.x]), np.array([point.y]), np.array([county_code], dtype=object), landmarks
+    )
+    return [Distance(kind, str(names[0]), round(float(km[0]), 1)) for kind, (km, names) in found]
+
+
+def nearest_landmarks(
+    lon: np.ndarray, lat: np.ndarray, county_codes: np.ndarray, landmarks: gpd.GeoDataFrame
+) -> list[tuple[str, tuple[np.ndarray, np.ndarray]]]:
+    """For many points at once: each recorded kind with the km to, and the name of, each
+    point's nearest landmark of that kind (its own county's seat for the county seat).
+
+    The nearest is the one of greatest dot product of unit vectors (nearest on the sphere),
+    then measured on the WGS84 ellipsoid; in blocks, so 150,000 sites against a province's
+    landmarks stay a few arrays of numbers."""
     found = []
+    kinds = landmarks["kind"].astype(str).to_numpy()
     for kind in KINDS:
-        candidates = landmarks[landmarks["kind"].astype(str) == kind]
-        if kind == "county_seat":
-            own = candidates[candidates["county_code"].astype(str) == str(county_code)]
-            candidates = own if len(own) else candidates
-        if candidates.empty:
+        mine = landmarks[kinds == kind]
+        if mine.empty:
             continue
-        metres = _metres(point, candidates.geometry)
-        nearest = int(np.argmin(metres))
-        name = str(candidates["name"].iloc[nearest] or "")
-        found.append(Distance(kind, name, round(float(metres[nearest]) / 1000, 1)))
+        index = _nearest_index(lon, lat, mine.geometry.x.to_numpy(), mine.geometry.y.to_numpy())
+        if kind == "county_seat":
+            index = _own_seat(index, county_codes, mine["county_code"].astype(str).to_numpy())
+        x, y = mine.geometry.x.to_numpy()[index], mine.geometry.y.to_numpy()[index]
+        _, _, metres = _GEOD.inv(lon, lat, x, y)
+        names = mine["name"].fillna("").astype(str).to_numpy()[index]
+        found.append((kind, (np.asarray(metres) / 1000, names)))
     return found
 
 
-def _metres(point: Point, others: gpd.GeoSeries) -> np.ndarray:
-    xs, ys = others.x.to_numpy(), others.y.to_numpy()
-    _, _, metres = _GEOD.inv(np.full(len(xs), point.x), np.full(len(ys), point.y), xs, ys)
-    return np.asarray(metres)
+def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
+
+
+def _nearest_index(lon, lat, to_lon, to_lat, block: int = 20_000) -> np.ndarray:
+    here, there = _unit_vectors(lon, lat), _unit_vectors(to_lon, to_lat).T
+    return np.concatenate(
+        [np.argmax(here[i : i + block] @ there, axis=1) for i in range(0, len(here), block)]
+    ).astype(int)
+
+
+def _own_seat(index: np.ndarray, county_codes: np.ndarray, seat_counties: np.ndarray):
+    """Where a point's own county has a seat, that seat instead of the nearest."""
+    position = {code: i for i, code in enumerate(seat_counties)}
+    own = np.array([position.get(str(code), -1) for code in county_codes], dtype=int)
+    return np.where(own >= 0, own, index)

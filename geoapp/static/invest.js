@@ -58,6 +58,12 @@
         if (!withPopups) return;
         item.bindPopup(function () { return popup(feature.properties); }, { maxWidth: 320 });
         if (feature.properties.key) sites[feature.properties.key] = item;
+        /* The siting shortlist numbers its sites on the map as in the list. */
+        if (feature.properties.rank) {
+          item.bindTooltip(String(feature.properties.rank), {
+            permanent: true, direction: "center", className: "invest-rank", interactive: false,
+          });
+        }
       },
     }).addTo(map);
   }

@@ -1,0 +1,177 @@
+"""智能选址: rank every site against an investor's requirements and say why, requirement by
+requirement.
+
+Each requirement asked becomes a ``Check``: a value measured for every site (area, price, the
+park's power, the km to a highway exit, the investment offered per 亩 …), the limit it must meet
+(at least, at most, or both), and where it applies (the standard-land indicators only to
+standard land, rent only to factory space). A site earns a requirement's weight in full when it
+meets it, a part when it misses by less than the tolerance (a site 11 km from a highway exit
+asked within 10 km is nearly right), nothing beyond, or when its value is not recorded. The
+score is the weighted share earned, out of 100; the ranking breaks ties by fewer misses, then by
+site id, so the same URL gives the same list. Weights and tolerance come from ``siting.toml``.
+
+It is arithmetic on the columns of ``siting_candidates``: 150,000 sites rank in milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from flask_babel import gettext as _
+from shapely.geometry.base import BaseGeometry
+
+from geoapp.geo import SQUARE_METRES_PER_MU
+from geoapp.invest.siting_candidates import FACTORY, Candidates
+from geoapp.invest.siting_checks import Check, build_checks
+from geoapp.invest.siting_need import Need
+from geoapp.invest.siting_settings import SitingSettings
+from geoapp.ogc_html import number
+
+MET, NEAR, MISSED, UNKNOWN = "met", "near", "missed", "unknown"
+
+
+@dataclass(frozen=True)
+class Reason:
+    label: str
+    status: str  # MET, NEAR, MISSED or UNKNOWN
+    value: str  # the site's value with its unit, "—" when unknown
+    asked: str
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    layer: str
+    key: str
+    title: str
+    kind: str
+    park_id: str
+    park_name: str
+    county_code: str
+    area_mu: float
+    floor_m2: float | None
+    score: float | None  # None: none of the requirements applies to this site
+    met: int
+    asked: int
+    reasons: list[Reason]
+    geometry: BaseGeometry
+
+    @property
+    def square_metres(self) -> float:
+        return self.area_mu * SQUARE_METRES_PER_MU
+
+
+@dataclass(frozen=True)
+class Ranking:
+    results: list[Ranked]
+    considered: int  # sites of the kind asked
+    fully_met: int  # of which meet every requirement that applies to them
+
+
+def rank_sites(cands: Candidates, need: Need, settings: SitingSettings) -> Ranking:
+    """The best ``settings.shortlist`` sites of the kind asked, with their reasons."""
+    frame = cands.frame
+    wanted = (frame["kind"] == FACTORY) if need.kind == FACTORY else (frame["kind"] != FACTORY)
+    index = np.flatnonzero(wanted.to_numpy())
+    sub = frame.iloc[index]
+    checks = build_checks(sub, need)
+    earned, possible, met, misses, applicable = _tally(checks, settings)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = np.where(possible > 0, 100 * earned / possible, np.nan)
+    order = np.lexsort((sub["key"].to_numpy(), misses, -np.nan_to_num(score, nan=-1.0)))
+    top = order[: settings.shortlist]
+    statuses = [_statuses(c) for c in checks]
+    results = [
+        _ranked(
+            n + 1,
+            sub.iloc[i],
+            cands.geometry.iloc[index[i]],
+            score[i],
+            met[i],
+            applicable[i],
+            [_reason(c, s, i) for c, s in zip(checks, statuses, strict=True) if c.applies[i]],
+        )
+        for n, i in enumerate(top)
+    ]
+    fully = int(np.sum((misses == 0) & (applicable > 0)))
+    return Ranking(results, len(sub), fully)
+
+
+def _tally(checks: list[Check], settings: SitingSettings):
+    """Per site: weight earned, weight possible, requirements met, missed and applying."""
+    size = len(checks[0].value) if checks else 0
+    earned, possible = np.zeros(size), np.zeros(size)
+    met, misses, applicable = (np.zeros(size, dtype=int) for _ in range(3))
+    for check in checks:
+        weight = settings.weights[check.key]
+        credit = _credit(check, settings.tolerance)
+        applies = check.applies
+        earned += np.where(applies, weight * credit, 0)
+        possible += np.where(applies, weight, 0)
+        fully = applies & (credit >= 1)
+        met += fully
+        misses += applies & ~fully
+        applicable += applies
+    return earned, possible, met, misses, applicable
+
+
+def _credit(check: Check, tolerance: float) -> np.ndarray:
+    """1 when the value meets the limits; falling to 0 at ``tolerance`` beyond; 0 unknown."""
+    value = check.value
+    short = np.zeros(len(value))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if check.low is not None:
+            low = np.broadcast_to(np.asarray(check.low, dtype=float), value.shape)
+            gap = np.where(low > 0, (low - value) / low, 0)
+            short = np.maximum(short, np.where(np.isnan(low), np.nan, gap))
+        if check.high is not None:
+            high = np.broadcast_to(np.asarray(check.high, dtype=float), value.shape)
+            gap = np.where(high > 0, (value - high) / high, np.where(value > high, np.inf, 0))
+            short = np.maximum(short, gap)
+        credit = np.clip(1 - np.maximum(short, 0) / tolerance, 0, 1)
+    return np.where(np.isnan(value) | np.isnan(short), 0.0, credit)
+
+
+def _statuses(check: Check) -> np.ndarray:
+    credit = _credit(check, tolerance=1e-9)  # any shortfall at all is a miss
+    near = _credit(check, tolerance=1.0)
+    return np.where(
+        np.isnan(check.value),
+        UNKNOWN,
+        np.where(credit >= 1, MET, np.where(near > 0, NEAR, MISSED)),
+    )
+
+
+def _reason(check: Check, statuses: np.ndarray, i: int) -> Reason:
+    value = check.value[i]
+    text = "—" if np.isnan(value) else _with_unit(value, check.unit)
+    if check.key in ("gas", "steam", "industry") and not np.isnan(value):
+        text = _("yes") if value >= 1 else _("no")
+    return Reason(check.label, str(statuses[i]), text, check.asked(i))
+
+
+def _ranked(rank, row, geometry, score, met, asked, reasons) -> Ranked:
+    floor = row["floor_m2"]
+    return Ranked(
+        rank=rank,
+        layer=row["layer"],
+        key=row["key"],
+        title=row["title"] or row["key"],
+        kind=row["kind"],
+        park_id=row["park_id"],
+        park_name=row["park_name"] if isinstance(row["park_name"], str) else "",
+        county_code=row["county_code"],
+        area_mu=float(row["area_mu"]),
+        floor_m2=None if np.isnan(floor) else float(floor),
+        score=None if np.isnan(score) else round(float(score), 1),
+        met=int(met),
+        asked=int(asked),
+        reasons=reasons,
+        geometry=geometry,
+    )
+
+
+def _with_unit(value: float, unit: str) -> str:
+    text = number(round(float(value), 2))
+    return f"{text} {unit}".strip()
