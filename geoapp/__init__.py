@@ -57,6 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["geoapp"] = services
     if config.warm_up:
         services.warm_up()
+        from geoapp.invest.siting_candidates import candidates
+
+        candidates(services)  # the siting search's table, built before gunicorn forks
     init_i18n(app)
     register_handlers(app)
     app.config["RATELIMIT_STORAGE_URI"] = config.ratelimit_storage

@@ -7,22 +7,23 @@ park's power, the km to a highway exit, the investment offered per 亩 …), the
 standard land, rent only to factory space). A site earns a requirement's weight in full when it
 meets it, a part when it misses by less than the tolerance (a site 11 km from a highway exit
 asked within 10 km is nearly right), nothing beyond, or when its value is not recorded. The
-score is the weighted share earned, out of 100; the ranking breaks ties by fewer misses, then by
-site id, so the same URL gives the same list. Weights and tolerance come from ``siting.toml``.
+score is the weighted share earned, out of 100; the ranking breaks ties by fewer misses, then
+by layer and site id, so the same URL gives the same list. Weights and tolerance come from
+``siting.toml``.
 
 It is arithmetic on the columns of ``siting_candidates``: 150,000 sites rank in milliseconds.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from flask_babel import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from geoapp.geo import SQUARE_METRES_PER_MU
-from geoapp.invest.siting_candidates import FACTORY, Candidates
+from geoapp.invest.siting_candidates import Candidates
 from geoapp.invest.siting_checks import Check, build_checks
 from geoapp.invest.siting_need import Need
 from geoapp.invest.siting_settings import SitingSettings
@@ -71,36 +72,37 @@ class Ranking:
 
 def rank_sites(cands: Candidates, need: Need, settings: SitingSettings) -> Ranking:
     """The best ``settings.shortlist`` sites of the kind asked, with their reasons."""
-    frame = cands.frame
-    wanted = (frame["kind"] == FACTORY) if need.kind == FACTORY else (frame["kind"] != FACTORY)
-    index = np.flatnonzero(wanted.to_numpy())
-    sub = frame.iloc[index]
-    checks = build_checks(sub, need)
-    earned, possible, met, misses, applicable = _tally(checks, settings)
+    sites = cands.of_kind(need.kind)
+    checks = build_checks(sites, need)
+    earned, possible, met, misses, applicable = _tally(checks, settings, len(sites))
     with np.errstate(invalid="ignore", divide="ignore"):
         score = np.where(possible > 0, 100 * earned / possible, np.nan)
-    order = np.lexsort((sub["key"].to_numpy(), misses, -np.nan_to_num(score, nan=-1.0)))
-    top = order[: settings.shortlist]
-    statuses = [_statuses(c) for c in checks]
-    results = [
-        _ranked(
-            n + 1,
-            sub.iloc[i],
-            cands.geometry.iloc[index[i]],
-            score[i],
-            met[i],
-            applicable[i],
-            [_reason(c, s, i) for c, s in zip(checks, statuses, strict=True) if c.applies[i]],
-        )
-        for n, i in enumerate(top)
-    ]
+    top = _best(-np.nan_to_num(score, nan=-1.0), misses, settings.shortlist)
+    statuses = [_statuses(c, top) for c in checks]
+    results = []
+    for n, i in enumerate(top):
+        reasons = [_reason(c, s[n], i) for c, s in zip(checks, statuses, strict=True)]
+        applying = [r for c, r in zip(checks, reasons, strict=True) if c.applies[i]]
+        results.append(
+            _ranked(n + 1, sites.row(i), sites.geometry[i], score[i], met[i], applicable[i],
+                    applying)
+        )  # fmt: skip
     fully = int(np.sum((misses == 0) & (applicable > 0)))
-    return Ranking(results, len(sub), fully)
+    return Ranking(results, len(sites), fully)
 
 
-def _tally(checks: list[Check], settings: SitingSettings):
+def _best(key: np.ndarray, misses: np.ndarray, count: int) -> np.ndarray:
+    """Positions of the ``count`` smallest ``key`` (then fewest misses, then position: the
+    table is in id order); only the sites that can make the list are sorted."""
+    pool = np.arange(len(key))
+    if len(key) > count:
+        kth = np.partition(key, count - 1)[count - 1]
+        pool = np.flatnonzero(key <= kth)
+    return pool[np.lexsort((pool, misses[pool], key[pool]))][:count]
+
+
+def _tally(checks: list[Check], settings: SitingSettings, size: int):
     """Per site: weight earned, weight possible, requirements met, missed and applying."""
-    size = len(checks[0].value) if checks else 0
     earned, possible = np.zeros(size), np.zeros(size)
     met, misses, applicable = (np.zeros(size, dtype=int) for _ in range(3))
     for check in checks:
@@ -133,7 +135,9 @@ def _credit(check: Check, tolerance: float) -> np.ndarray:
     return np.where(np.isnan(value) | np.isnan(short), 0.0, credit)
 
 
-def _statuses(check: Check) -> np.ndarray:
+def _statuses(check: Check, rows: np.ndarray) -> np.ndarray:
+    """met, near, missed or unknown, for the sites at ``rows`` only."""
+    check = _at(check, rows)
     credit = _credit(check, tolerance=1e-9)  # any shortfall at all is a miss
     near = _credit(check, tolerance=1.0)
     return np.where(
@@ -143,15 +147,23 @@ def _statuses(check: Check) -> np.ndarray:
     )
 
 
-def _reason(check: Check, statuses: np.ndarray, i: int) -> Reason:
+def _at(check: Check, rows: np.ndarray) -> Check:
+    def cut(limit):
+        return limit[rows] if isinstance(limit, np.ndarray) else limit
+
+    return replace(check, value=check.value[rows], low=cut(check.low), high=cut(check.high),
+                   applies=check.applies[rows])  # fmt: skip
+
+
+def _reason(check: Check, status: str, i: int) -> Reason:
     value = check.value[i]
     text = "—" if np.isnan(value) else _with_unit(value, check.unit)
     if check.key in ("gas", "steam", "industry") and not np.isnan(value):
         text = _("yes") if value >= 1 else _("no")
-    return Reason(check.label, str(statuses[i]), text, check.asked(i))
+    return Reason(check.label, str(status), text, check.asked(i))
 
 
-def _ranked(rank, row, geometry, score, met, asked, reasons) -> Ranked:
+def _ranked(rank, row: dict, geometry, score, met, asked, reasons) -> Ranked:
     floor = row["floor_m2"]
     return Ranked(
         rank=rank,

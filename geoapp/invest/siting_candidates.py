@@ -20,6 +20,7 @@ import shapely
 
 from geoapp.geo import area_mu
 from geoapp.invest.landmarks import KINDS, LANDMARKS_TABLE, nearest_landmarks, read_landmarks
+from geoapp.invest.site_table import SiteTable, site_table
 from geoapp.invest.sites import (
     AREA_FIELD,
     INDUSTRIES,
@@ -56,18 +57,19 @@ PARK_FIELDS = {  # candidate column ← the park layer's field
     "water": "water_t_day",
 }
 TEXT_COLUMNS = ("land_use", "park_name", "industries")
+SITE_COLUMNS = ("layer", "key", "title", "kind", "park_id", "county_code")
 
 
 @dataclass(frozen=True)
 class Candidates:
-    """One row per site (``frame``), its outline (``geometry``, same order)."""
+    """The sites on offer: land (available parcels, standard land) and factory space."""
 
-    frame: pd.DataFrame
-    geometry: gpd.GeoSeries
+    land: SiteTable
+    factory: SiteTable
     industries: tuple[str, ...] = ()  # what the form offers: parks' industries, land uses
 
-    def __len__(self) -> int:
-        return len(self.frame)
+    def of_kind(self, kind: str) -> SiteTable:
+        return self.factory if kind == FACTORY else self.land
 
 
 def candidates(svc: Services) -> Candidates:
@@ -89,13 +91,16 @@ def build_candidates(svc: Services) -> Candidates:
     standard = public_layer(layers, STANDARD_LAND)
     if standard is not None:
         parts.append(_sites(svc, standard, {STAGE_FIELD: frozenset(READY_STAGES)}, None))
-    parts = [p for p in parts if len(p)]
-    if not parts:
-        return Candidates(pd.DataFrame(columns=["layer", "key", "kind"]), gpd.GeoSeries(crs=4326))
-    sites = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
-    frame = _with_parks(svc, pd.DataFrame(sites.drop(columns="geometry")), layers)
-    frame = _with_distances(svc, frame, sites.geometry)
-    return Candidates(frame, sites.geometry, _industries(frame))
+    frame = pd.concat(parts or [_no_sites()], ignore_index=True)
+    outlines = gpd.GeoSeries(frame.pop("geometry").to_numpy(), crs=4326)
+    frame = _with_parks(svc, frame, layers)
+    frame = _with_distances(svc, frame, outlines)
+    factory = (frame["kind"] == FACTORY).to_numpy()
+    tables = [
+        site_table(frame[mask].reset_index(drop=True), outlines.to_numpy()[mask], industry_names)
+        for mask in (~factory, factory)
+    ]
+    return Candidates(*tables, _industries(frame))
 
 
 def _industries(frame: pd.DataFrame) -> tuple[str, ...]:
@@ -145,6 +150,14 @@ def _sites(svc: Services, layer: LayerDef, test: dict, kind_field: str | None) -
         frame.loc[missing, "area_mu"] = np.asarray(area_mu(rows[missing]))
     frame["geometry"] = rows.geometry.to_numpy()
     return frame
+
+
+def _no_sites() -> pd.DataFrame:
+    """What ``_sites`` gives when no layer offers any: the same columns, no rows."""
+    columns = {name: pd.Series(dtype=object) for name in (*SITE_COLUMNS, "geometry")}
+    for column in SITE_FIELDS:
+        columns[column] = pd.Series(dtype=object if column in TEXT_COLUMNS else float)
+    return pd.DataFrame(columns)
 
 
 def _with_parks(svc: Services, frame: pd.DataFrame, layers: list[LayerDef]) -> pd.DataFrame:

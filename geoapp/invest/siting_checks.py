@@ -12,11 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 from flask_babel import gettext as _
 
+from geoapp.invest.site_table import SiteTable
 from geoapp.invest.sites import STANDARD_LAND
-from geoapp.invest.siting_candidates import FACTORY, industry_names
+from geoapp.invest.siting_candidates import FACTORY
 from geoapp.invest.siting_need import Need
 from geoapp.ogc_html import number
 
@@ -33,12 +33,12 @@ class Check:
     asked: Callable[[int], str]  # the requirement for site i: "40–60 亩"
 
 
-def build_checks(sites: pd.DataFrame, need: Need) -> list[Check]:
+def build_checks(sites: SiteTable, need: Need) -> list[Check]:
     """A check for each requirement asked, in the order the form lists them."""
-    kind = sites["kind"].to_numpy()
+    kind = sites.column("kind")
     land, factory, standard = kind != FACTORY, kind == FACTORY, kind == STANDARD_LAND
     everywhere = np.ones(len(sites), dtype=bool)
-    col = lambda name: sites[name].to_numpy(dtype=float)  # noqa: E731
+    col = sites.column
     found: list[Check] = []
 
     def add(key, label, value, low, high, applies, unit, asked=None):
@@ -55,7 +55,7 @@ def build_checks(sites: pd.DataFrame, need: Need) -> list[Check]:
         add(
             "industry",
             _("Industry"),
-            _industry(sites, need.industry),
+            sites.names_industry(need.industry),
             1,
             None,
             everywhere,
@@ -111,22 +111,6 @@ def _distances() -> list[tuple[str, str]]:
         ("seat", _("To the county seat")),
         ("airport", _("To an airport")),
     ]
-
-
-def _industry(sites: pd.DataFrame, industry: str) -> np.ndarray:
-    """1 where the park's leading industries or the land use name it, 0 where they do not,
-    NaN where neither is recorded."""
-    parks = sites.drop_duplicates("park_id")
-    named = {
-        pid
-        for pid, text in zip(parks["park_id"], parks["industries"], strict=True)
-        if industry in industry_names(text)
-    }
-    found = sites["park_id"].isin(named).to_numpy() | (sites["land_use"] == industry).to_numpy()
-    unknown = (sites["industries"].fillna("") == "").to_numpy() & (
-        sites["land_use"] == ""
-    ).to_numpy()
-    return np.where(unknown, np.nan, found.astype(float))
 
 
 def _limits(low, high, unit: str) -> Callable[[int], str]:
