@@ -107,10 +107,11 @@ def factories():
         "outlines": [] if park else outline_features(_county_outlines(views)),
     }
     counted = [f for v in ([park] if park else views) if (f := v.figure(FACTORY)) is not None]
+    offering = [v for v in views if v is park or getattr(v.figure(FACTORY), "count", 0)]
     return render_template(
         "invest_factories.html",
         park=park,
-        parks=views,
+        parks=offering,  # the parks to choose from: those with factory space
         sites=sites,
         total=total,
         floor=sum(f.floor_m2 or 0 for f in counted) if counted else None,
