@@ -53,7 +53,7 @@ def demo(
         click.echo(f"{out} exists; keeping it")
         return
     seed = DEFAULT_SEED if seed is None else seed
-    steps = ["parks", "parcels", "standard land", "projects", "writing"]
+    steps = ["parks", "parcels", "standard land", "projects", "landmarks", "writing"]
     with click.progressbar(
         length=len(steps), label="building", show_pos=True, item_show_func=lambda step: step
     ) as bar:
@@ -63,7 +63,7 @@ def demo(
             )
         else:
             frames = build_demo(BOUNDARIES, seed)
-            bar.update(4, "writing")
+            bar.update(len(steps) - 1, "writing")
         GeoPackageStore.create(out, frames, record_schemas(load_layers(config.layers_dir)))
         bar.update(1, "done")
     counts = ", ".join(f"{name} {len(frame)}" for name, frame in frames.items())

@@ -3,7 +3,8 @@
 On the tiny fixture with county seats (tests/invest_fixture.py) served from a GeoPackage: from
 the park list to a park's vacancy map, to a standard-land parcel's page, its PDF sheet
 downloaded and read with pdftotext, and an enquiry sent (with a name written like HTML, which
-stays text) — at an office screen (1366×768) and a phone (390×844). axe-core finds no WCAG 2
+stays text); and through the ready-built factory space (/invest/factories) — at an office
+screen (1366×768) and a phone (390×844). axe-core finds no WCAG 2
 A/AA violation on any investors' page, nor on the officials' leads page, at the screen sizes
 of tests/test_browser.py. Requests leaving the app are blocked and recorded, as there.
 """
@@ -76,8 +77,8 @@ def test_an_investor_goes_from_the_parks_to_a_parcel_sheet_and_an_enquiry(
 
     assert page.get_by_role("heading", name="苏陕工业园", level=1).is_visible()
     sites = page.locator("ol.site-list > li")
-    assert sites.count() == 2  # P1-002 available, 1号标准地 ready to transfer
-    assert "固定资产投资强度（不低于）" in sites.nth(1).inner_text()
+    assert sites.count() == 4  # P1-002 available, factories P1-004 and P1-005, 1号标准地
+    assert "固定资产投资强度（不低于）" in sites.filter(has_text="1号标准地").inner_text()
     assert page.evaluate(JS_SHAPES) >= 2
     page.get_by_role("button", name="在地图上查看1号标准地").click()
     popup = page.locator(".leaflet-popup-content")
@@ -107,6 +108,50 @@ def test_an_investor_goes_from_the_parks_to_a_parcel_sheet_and_an_enquiry(
     assert not [s for _url, s in tab.responses if s >= 400]
 
 
+@pytest.mark.parametrize("screen", JOURNEY_SCREENS)
+def test_an_investor_browses_the_ready_built_factory_space(tab_at, served, screen):
+    """From the header to /invest/factories: every factory with its floor area, rent and sale
+    price; one on the map; the list narrowed to a park; no WCAG violation on the way."""
+    base, _where = served
+    tab = tab_at(*JOURNEY_SCREENS[screen])
+    page = tab.page
+    page.goto(base + "/invest")
+    page.wait_for_function(JS_MAP_READY)
+    header = page.get_by_role("navigation", name="主导航")
+    go(tab, header.get_by_role("link", name="标准化厂房").click)
+
+    assert page.get_by_role("heading", name="标准化厂房", level=1).is_visible()
+    factories = page.locator("ol.site-list > li")
+    assert factories.count() == 3  # P1-004, P1-005 (苏陕工业园), P2-002 (扎尔墩滩)
+    first = factories.filter(has_text="P1-004").inner_text()
+    for words in ("苏陕工业园", "建筑面积", "6,000 平方米", "12.5 元/平方米·月", "2,400 元/平方米"):
+        assert words in first, words
+    assert "合计：3 栋 / 13,700 平方米" in page.locator(".factory-total").inner_text()
+    assert page.evaluate(JS_SHAPES) >= 3
+    _no_wcag_violations(page, ("/invest/factories", screen))
+    page.get_by_role("button", name="在地图上查看P2-002").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "P2-002" in popup.inner_text() and "3,200 平方米" in popup.inner_text()
+
+    page.get_by_label("园区", exact=True).select_option(label="苏陕工业园 · 陇县")
+    go(tab, page.get_by_role("button", name="查看", exact=True).click)
+    assert page.url.endswith("/invest/factories?park=P1")
+    assert factories.count() == 2
+    assert "合计：2 栋 / 10,500 平方米" in page.locator(".factory-total").inner_text()
+    _no_wcag_violations(page, ("/invest/factories?park=P1", screen))
+    go(tab, page.locator("ol.site-list").get_by_role("link", name="P1-005").click)
+    assert page.get_by_role("heading", name="P1-005", level=1).is_visible()
+    assert "4,500 平方米" in page.locator("#main").inner_text()
+    assert tab.dialogs == [] and tab.errors == [] and tab.external == []
+    assert not [s for _url, s in tab.responses if s >= 400]
+
+
+def _no_wcag_violations(page, where) -> None:
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(JS_AXE) == [], where
+
+
 def _leads(where) -> int:
     store = open_store(where)
     return len(store.read(LEADS_TABLE)) if LEADS_TABLE in store.tables() else 0
@@ -121,7 +166,9 @@ def test_the_investors_pages_have_no_wcag_violations(browser, served, screen):
         tab = watch(context.new_page(), base)
         for path in ["/invest", "/invest/parks/P1", "/invest/vacancies",
                      "/invest/parcels/standard_land/P1-003", "/invest/parcels/parcels/P2-001",
-                     "/invest/parks/P2?lang=en", "/invest/parks/nothing"]:  # fmt: skip
+                     "/invest/parks/P2?lang=en", "/invest/parks/nothing", "/invest/factories",
+                     "/invest/factories?park=P2&lang=en", "/invest/parcels/parcels/P1-004",
+                     "/invest/factories?park=nothing"]:  # fmt: skip
             tab.page.goto(base + path)
             tab.page.add_script_tag(path=str(AXE))
             assert tab.page.evaluate(JS_AXE) == [], (path, screen)

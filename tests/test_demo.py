@@ -9,6 +9,7 @@ from shapely.geometry import Point
 
 from geoapp import create_app
 from geoapp.demo.places import AS_OF, COUNTIES
+from geoapp.invest.landmarks import KINDS, distances_from
 from tests.accounts import signed_in
 
 
@@ -117,6 +118,36 @@ def test_standard_land_carries_its_indicators(demo_frames):
     ]
     assert standard[indicators].notna().all().all()
     assert (standard["green_max_pct"] <= 20).all()  # a maximum for industrial land
+
+
+def test_parks_carry_their_utilities_and_factories_their_floor_and_prices(demo_frames):
+    parks = demo_frames["parks"]
+    assert (parks["power_kva"] > 0).all() and (parks["water_t_day"] > 0).all()
+    assert set(parks["gas"]) <= {"yes", "no"} and set(parks["steam"]) <= {"yes", "no"}
+    parcels = demo_frames["parcels"]
+    factory = parcels["land_state"] == "factory"
+    offer = ["floor_m2", "rent_yuan_m2_month", "sale_yuan_m2"]
+    assert factory.sum() > 5
+    assert parcels.loc[factory, offer].notna().all().all()
+    assert parcels.loc[~factory, offer].isna().all().all()
+    land_m2 = parcels.loc[factory, "area_mu"] * 10000 / 15
+    assert (parcels.loc[factory, "floor_m2"] <= 3 * land_m2).all()  # at most 3 storeys
+    assert parcels.loc[factory, "rent_yuan_m2_month"].between(5, 20).all()
+
+
+def test_every_seed_park_has_a_distance_to_every_kind_of_landmark(demo_frames):
+    landmarks = demo_frames["landmarks"]
+    assert set(landmarks["kind"]) == set(KINDS)
+    assert landmarks["landmark_id"].is_unique
+    counties = demo_frames["boundaries"].set_index("adcode").geometry
+    for kind in ("highway_exit", "railway_station"):  # in the county they name
+        mine = landmarks[landmarks["kind"] == kind]
+        assert shapely.contains(counties[mine["county_code"]].values, mine.geometry.values).all()
+    for _, park in demo_frames["parks"].iterrows():
+        point = park.geometry.representative_point()
+        found = {d.kind: d.km for d in distances_from(point, park["county_code"], landmarks)}
+        assert set(found) == set(KINDS), park["park_id"]
+        assert found["highway_exit"] < 60 and found["airport"] < 200, (park["park_id"], found)
 
 
 def test_warnings_say_why(demo_frames):

@@ -5,7 +5,8 @@ nothing stored; officials see the leads of their jurisdiction and editors move t
 
 tests/fixtures.py: park P1 (陇县 610327) has P1-001 occupied, P1-002 available and P1-003
 standard land (listed: ready to transfer); P2 (临泽 620723) has P2-001 available. Each parcel
-is a 0.01° × 0.01° box.
+is a 0.01° × 0.01° box. tests/invest_fixture.py adds the parks' utilities, the factory parcels
+P1-004, P1-005 and P2-002, and landmarks of every kind around P1-002.
 """
 
 from __future__ import annotations
@@ -21,11 +22,12 @@ from geoapp.invest.leads import LEADS_TABLE
 from tests.accounts import csrf_of, signed_in
 from tests.conftest import fill
 from tests.fixtures import LINZE, LONG, XSS_NAME, open_store, settings_for
-from tests.invest_fixture import LONG_SEAT, invest_frames
+from tests.invest_fixture import LONG_SEAT, NORTH_OF_P1_002, P1_002, invest_frames
 
 ENQUIRY = {"name": "张三", "company": "某某新材料有限公司", "phone": "138 0013 8000",
            "message": "想了解P1-002地块的供电容量和出让时间。"}  # fmt: skip
 KM_PER_DEGREE_LAT = 111.0  # near 35° N; the longitude degree shrinks by cos(latitude)
+WGS84_A, WGS84_E2 = 6_378_137.0, 6.69437999014e-3  # semi-major axis (m), eccentricity²
 
 
 @pytest.fixture(params=["geopackage", "postgis"])
@@ -60,18 +62,159 @@ def figures_on(page: str) -> dict[str, tuple[float, int]]:
     return found
 
 
+def floor_on(page: str) -> str:
+    """The factory figure's floor line: ``2 栋 / 10,500 平方米``."""
+    return re.search(r'land-figure-factory">.*?figure-floor">([^<]*)<', page, re.S).group(1)
+
+
 def test_park_land_figures_are_counted_from_its_parcels(gpkg_where):
     page = app_for(gpkg_where).test_client().get("/invest/parks/P1").get_data(as_text=True)
     found = figures_on(page)
     one = mu_of_box(34.855)  # ≈ 1,520 亩 each
-    expected = {"total": 3, "occupied": 1, "available": 1, "reserved": 0, "standard_land": 1,
-                "factory": 0, "standard_ready": 1}  # fmt: skip
+    expected = {"total": 5, "occupied": 1, "available": 1, "reserved": 0, "standard_land": 1,
+                "factory": 2, "standard_ready": 1}  # fmt: skip
     assert {k: c for k, (_mu, c) in found.items()} == expected
     for key, count in expected.items():
         assert found[key][0] == pytest.approx(count * one, rel=0.005), key
+    assert floor_on(page) == "2 栋 / 10,500 平方米"  # P1-004 6,000 + P1-005 4,500 m²
     other = figures_on(app_for(gpkg_where).test_client().get("/invest/parks/P2").get_data(True))
-    assert other["total"][1] == 1 and other["available"][1] == 1
+    assert other["total"][1] == 2 and other["available"][1] == 1 and other["factory"][1] == 1
     assert other["standard_ready"] == (0.0, 0)
+
+
+def test_park_cards_show_the_factory_floor_and_the_utilities(gpkg_where):
+    client = app_for(gpkg_where).test_client()
+    cards = client.get("/invest").get_data(as_text=True).split('class="park-card"')[1:]
+    assert len(cards) == 2
+    long, linze = cards  # by county code: 610327, then 620723
+    assert floor_on(long) == "2 栋 / 10,500 平方米" and floor_on(linze) == "1 栋 / 3,200 平方米"
+    assert 'href="/invest/factories?park=P1"' in long
+    for card, shown in (
+        (long, ["可供电力容量", "8,000 千伏安", "供水能力", "6,000 吨/日", "通天然气",
+                "集中供热（蒸汽）"]),
+        (linze, ["2,500 千伏安", "3,000 吨/日", "未通天然气", "无集中供热"]),
+    ):  # fmt: skip
+        utilities = re.search(r'class="utility-facts">(.*?)</dl>', card, re.S).group(1)
+        for words in shown:
+            assert words in utilities, words
+    english = client.get("/invest?lang=en").get_data(as_text=True)
+    for words in ("8,000 kVA", "6,000 t/day", "Natural gas", "Steam supply", "No gas", "No steam",
+                  "2 buildings / 10,500 m²"):  # fmt: skip
+        assert words in english, words
+
+
+def test_the_park_and_parcel_pages_and_the_sheet_show_the_utilities(gpkg_where, tmp_path):
+    client = app_for(gpkg_where).test_client()
+    utilities = ["可供电力容量", "8,000 千伏安", "6,000 吨/日", "通天然气", "集中供热（蒸汽）"]
+    for url in ("/invest/parks/P1", "/invest/parcels/parcels/P1-002"):
+        page = client.get(url).get_data(as_text=True)
+        facts = re.findall(r'<dl class="facts">(.*?)</dl>', page, re.S)[-1]  # the park's
+        for words in utilities:
+            assert words in facts, (url, words)
+    text = pdf_text(client.get("/invest/parcels/parcels/P1-002.pdf").data, tmp_path)
+    for words in utilities:
+        assert words in text, words
+
+
+def test_the_factories_page_lists_exactly_the_factory_space(gpkg_where):
+    client = app_for(gpkg_where).test_client()
+    answer = client.get("/invest/factories")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert listed_factories(page) == ["P1-004", "P1-005", "P2-002"]
+    rows = dict(zip(listed_factories(page), page.split('class="site factory"')[1:], strict=True))
+    for key, park, floor, rent, sale in (
+        ("P1-004", "苏陕工业园", "6,000 平方米", "12.5 元/平方米·月", "2,400 元/平方米"),
+        ("P1-005", "苏陕工业园", "4,500 平方米", "10 元/平方米·月", "2,100 元/平方米"),
+        ("P2-002", "扎尔墩滩工业集中区", "3,200 平方米", "9 元/平方米·月", "1,800 元/平方米"),
+    ):
+        row = rows[key]
+        assert f'href="/invest/parcels/parcels/{key}"' in row and park in row
+        for label, text in (("建筑面积", floor), ("租金", rent), ("售价", sale)):
+            assert re.search(rf"<dt>{label}</dt><dd>{text}</dd>", row), (key, label)
+    assert "合计：3 栋 / 13,700 平方米。" in page  # 6,000 + 4,500 + 3,200
+    one = client.get("/invest/factories?park=P1").get_data(as_text=True)
+    assert listed_factories(one) == ["P1-004", "P1-005"] and "合计：2 栋 / 10,500 平方米。" in one
+    assert listed_factories(client.get("/invest/factories?park=P2").get_data(True)) == ["P2-002"]
+    english = client.get("/invest/factories?lang=en").get_data(as_text=True)
+    assert "12.5 CNY/m²·month" in english and "6,000 m²" in english
+    missing = client.get("/invest/factories?park=nothing")
+    assert missing.status_code == 404 and "nothing" in missing.get_data(as_text=True)
+
+
+def listed_factories(page: str) -> list[str]:
+    return re.findall(r'class="site factory" data-site="parcels:([^"]+)"', page)
+
+
+def test_factory_space_is_free_space_on_the_vacancy_maps_and_its_own_page(gpkg_where, tmp_path):
+    client = app_for(gpkg_where).test_client()
+    park = client.get("/invest/parks/P1").get_data(as_text=True)
+    listed = re.findall(r'<li class="site" data-site="([^"]+)"', park)
+    assert listed == ["parcels:P1-002", "parcels:P1-004", "parcels:P1-005", "standard_land:P1-003"]
+    assert 'href="/invest/factories?park=P1"' in park
+    everywhere = client.get("/invest/vacancies").get_data(as_text=True)
+    assert "parcels:P2-002" in everywhere
+    page = client.get("/invest/parcels/parcels/P1-004").get_data(as_text=True)
+    for words in ("标准化厂房", "建筑面积", "6,000 平方米", "12.5 元/平方米·月", "2,400 元/平方米"):
+        assert words in page, words
+    available = client.get("/invest/parcels/parcels/P1-002").get_data(as_text=True)
+    assert "建筑面积" not in available and "租金" not in available  # a factory's fields only
+    text = pdf_text(client.get("/invest/parcels/parcels/P1-004.pdf").data, tmp_path)
+    for words in ("建筑面积", "6,000 平方米", "12.5 元/平方米·月", "2,400 元/平方米"):
+        assert words in text, words
+
+
+def meridian_km(lat_a: float, lat_b: float) -> float:
+    """North–south distance on the WGS84 ellipsoid by hand: the meridian's radius of curvature
+    M = a(1 − e²) / (1 − e² sin²φ)^1.5 at the middle latitude times the angle (to well under a
+    metre for a degree)."""
+    middle = math.radians((lat_a + lat_b) / 2)
+    radius = WGS84_A * (1 - WGS84_E2) / (1 - WGS84_E2 * math.sin(middle) ** 2) ** 1.5
+    return radius * math.radians(abs(lat_b - lat_a)) / 1000
+
+
+def local_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """A few km on the ellipsoid by hand: east–west along the parallel (prime-vertical radius
+    N = a / √(1 − e² sin²φ), times cos φ), north–south along the meridian."""
+    middle = math.radians((a[1] + b[1]) / 2)
+    prime = WGS84_A / math.sqrt(1 - WGS84_E2 * math.sin(middle) ** 2)
+    east = prime * math.cos(middle) * math.radians(b[0] - a[0]) / 1000
+    return math.hypot(east, meridian_km(a[1], b[1]))
+
+
+def test_a_parcel_page_and_its_sheet_give_the_distance_to_each_kind(gpkg_where, tmp_path):
+    client = app_for(gpkg_where).test_client()
+    _lon, lat = P1_002
+    expected = {"县城": (local_km(P1_002, LONG_SEAT), "陇县政府驻地")}
+    names = {"highway_exit": ("高速出口", "陇县东收费站"), "railway_station": ("火车站", "陇县站"),
+             "airport": ("机场", "测试机场")}  # fmt: skip
+    for kind, north in NORTH_OF_P1_002.items():
+        label, name = names[kind]
+        expected[label] = (meridian_km(lat, lat + north), name)
+    assert round(expected["机场"][0], 1) == 110.9  # 1° of latitude near 35° N
+    page = client.get("/invest/parcels/parcels/P1-002").get_data(as_text=True)
+    shown = {
+        label: (float(km), name)
+        for label, km, name in re.findall(r"距(\S+?) ([\d.]+) 公里 <span[^>]*>([^<]+)<", page)
+    }
+    assert set(shown) == set(expected)
+    for label, (km, name) in expected.items():
+        assert shown[label][0] == pytest.approx(km, abs=0.051), label
+        assert shown[label][1] == name, label  # the nearest: not 张掖甘州机场
+    text = pdf_text(client.get("/invest/parcels/parcels/P1-002.pdf").data, tmp_path)
+    for label, (km, name) in expected.items():
+        assert f"{round(km, 1):g} km（{name}）" in text, label
+    english = client.get("/invest/parcels/parcels/P1-002?lang=en").get_data(as_text=True)
+    for label in ("County seat", "Highway exit", "Railway station", "Airport"):
+        assert label in english, label
+
+
+def pdf_text(pdf: bytes, folder) -> str:
+    path = folder / "sheet.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(
+        ["pdftotext", str(path), "-"], capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_the_parks_page_lists_both_parks_with_contact_and_distance_to_the_seat(gpkg_where):

@@ -3,10 +3,10 @@ routes whose ACCESS entry is None: 招商地图, the public OGC API and tiles, s
 an anonymous visitor, for every park and site of the data.
 
 Markers are planted in every internal field of every layer (the projects layer is internal
-whole; a copy of the layer files also makes a park's phone, a parcel's reserve price and a
-standard-land indicator internal, to prove the pages follow the files' decision) and in every
-field of the leads table. Answers are read as a person reads them: HTML and JSON as text,
-PDF sheets through pdftotext, vector tiles decoded.
+whole; a copy of the layer files also makes a park's phone and power capacity, a parcel's
+reserve price and a factory's sale price, and a standard-land indicator internal, to prove the
+pages follow the files' decision) and in every field of the leads table. Answers are read as a
+person reads them: HTML and JSON as text, PDF sheets through pdftotext, vector tiles decoded.
 """
 
 from __future__ import annotations
@@ -34,21 +34,24 @@ from tests.test_tiles import tile_of
 TEXT_MARK = "SECRET"
 NUMBER_MARK = 97531.0  # shown as 97531 or 97,531
 DATE_MARK = "1901-07-04"
-MADE_INTERNAL = {  # layer file → field turned internal in the copy
-    "parks.toml": "phone",
-    "parcels.toml": "price_wan_per_mu",
-    "standard_land.toml": "tax_per_mu",
+MADE_INTERNAL = {  # layer file → fields turned internal in the copy
+    "parks.toml": ("phone", "power_kva"),
+    "parcels.toml": ("price_wan_per_mu", "sale_yuan_m2"),
+    "standard_land.toml": ("tax_per_mu",),
 }
 
 
 def internal_layers(folder: Path) -> Path:
     """A copy of layers/ with the fields of ``MADE_INTERNAL`` declared internal."""
     shutil.copytree(PROJECT_ROOT / "layers", folder)
-    for name, field in MADE_INTERNAL.items():
+    for name, fields in MADE_INTERNAL.items():
         path = folder / name
         text = path.read_text(encoding="utf-8")
-        header = f"[fields.{field}]\n"
-        path.write_text(text.replace(header, header + 'audience = "internal"\n'), "utf-8")
+        for field in fields:
+            header = f"[fields.{field}]\n"
+            assert header in text, (name, field)
+            text = text.replace(header, header + 'audience = "internal"\n')
+        path.write_text(text, "utf-8")
     return folder
 
 
@@ -155,7 +158,8 @@ def urls(app) -> list[str]:
     extra = [f"{ogc}/parcels/items?price_wan_per_mu=97531", f"{ogc}/parks/items?f=html",
              f"{ogc}/parcels/items?filter=price_wan_per_mu%3D97531", "/invest?lang=en",
              f"{ogc}/standard_land/items?f=html", "/invest/parks/P1?lang=en",
-             "/invest/parcels/standard_land/P1-003.pdf?lang=en"]  # fmt: skip
+             "/invest/parcels/standard_land/P1-003.pdf?lang=en", "/invest/factories?park=P1",
+             "/invest/factories?park=P2&lang=en", "/invest/parcels/parcels/P1-004.pdf"]  # fmt: skip
     return found + extra
 
 
@@ -180,6 +184,7 @@ def test_no_public_answer_carries_an_internal_value(app):
     assert not leaks, "\n".join(leaks)
     assert statuses["/invest/parcels/standard_land/P1-003.pdf"] == 200
     assert statuses["/invest/parks/P1"] == 200
+    assert statuses["/invest/factories"] == statuses["/invest/factories?park=P1"] == 200
 
 
 def test_the_pages_show_what_stayed_public(app):
@@ -187,6 +192,9 @@ def test_the_pages_show_what_stayed_public(app):
     land use still show, so the check above is not passing on empty pages."""
     page = app.test_client().get("/invest/parcels/parcels/P1-002").get_data(as_text=True)
     assert "工业用地" in page and "管委会" in page and "出让底价" not in page
+    assert "供水能力" in page and "可供电力容量" not in page
+    factories = app.test_client().get("/invest/factories?park=P1").get_data(as_text=True)
+    assert "建筑面积" in factories and "租金" in factories and "售价" not in factories
     official = signed_in(app).get("/api/layers/parcels/features").get_data(as_text=True)
     assert leaked(official) == ["97531"]  # the markers are there: officials see them
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import shapely
 
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.scale import build_scale
@@ -19,6 +20,23 @@ def test_scale_data_has_the_asked_sizes_and_the_demo_schema(demo_frames):
     for table in ("parks", "parcels", "standard_land", "projects"):
         assert set(demo_frames[table].columns) <= set(frames[table].columns), table
     assert (frames["parcels"]["area_mu"].between(8, 16)).all()  # 80 m × 100 m less roads
+
+
+def test_scale_data_has_landmarks_of_every_kind_utilities_and_factory_space():
+    frames = build_scale(BOUNDARIES, parcels=1_000, projects=10, seed=7)
+    landmarks = frames["landmarks"]
+    counties = frames["boundaries"].set_index("adcode").geometry
+    for kind in ("county_seat", "highway_exit", "railway_station"):  # one per county, inside it
+        mine = landmarks[landmarks["kind"] == kind]
+        assert sorted(mine["county_code"]) == sorted(counties.index[counties.index != "211400"])
+        assert shapely.contains(counties[mine["county_code"]].values, mine.geometry.values).all()
+    airports = landmarks[landmarks["kind"] == "airport"]
+    assert len(airports) == 2 + 2 + 1 + 1  # Shaanxi, Liaoning; Gansu and Shanxi have one county
+    assert frames["parks"]["power_kva"].gt(0).all()
+    parcels = frames["parcels"]
+    factory = parcels["land_state"] == "factory"
+    assert parcels.loc[factory, "floor_m2"].notna().all()
+    assert parcels.loc[~factory, "floor_m2"].isna().all()
 
 
 def test_scale_features_lie_in_their_counties():

@@ -2,8 +2,10 @@
 
 ``build_demo(boundaries_path, seed)`` returns the tables the layer declarations read:
 boundaries, parks, parcels, standard_land and projects (and the full-resolution county
-outlines beside the boundaries file), and the county seats as landmarks (the investors' pages
-measure distances to them). The same seed gives the same data.
+outlines beside the boundaries file), and landmarks: the county seats and approximate highway
+exits, railway stations and airports (the investors' pages measure distances to them). Parks
+carry their utilities and factory parcels their floor, rent and price (``offer``). The same
+seed gives the same data.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.demo import places
 from geoapp.demo.boundaries import read_boundaries
+from geoapp.demo.landmarks import seed_landmarks
+from geoapp.demo.offer import FACTORY_DRAWS, UTILITY_DRAWS, add_offer, hashed_draws
 from geoapp.demo.progress import monthly_progress
 from geoapp.demo.projects import add_warnings, project_rows, scale_money
 from geoapp.demo.sites import (
@@ -44,14 +48,21 @@ def build_demo(boundaries_path: Path, seed: int = DEFAULT_SEED) -> dict[str, gpd
     parks = _parks(shapes, rng)
     parcels = parcels_frame([p for _, row in parks.iterrows() for p in cut_parcels(row, rng)])
     projects = _projects(shapes, names, parcels, as_of, rng)
+    standard = standard_land_frame(parcels, rng)
+    add_offer(  # from the ids, not the generator: the rest stays as the seed makes it
+        parks,
+        parcels,
+        hashed_draws(parks["park_id"].tolist(), UTILITY_DRAWS),
+        hashed_draws(parcels["parcel_id"].tolist(), FACTORY_DRAWS),
+    )
     frames = {
         "boundaries": boundaries,
         "parks": parks,
         "parcels": parcels,
-        "standard_land": standard_land_frame(parcels, rng),
+        "standard_land": standard,
         "projects": projects,
         "progress": monthly_progress(projects, as_of),
-        "landmarks": _seat_landmarks(shapes, names),
+        "landmarks": seed_landmarks(shapes, names),
     }
     outlines = boundaries_path.with_name("outlines.geojson")
     if outlines.exists():  # every vertex, for containment (see geoapp.demo.boundaries)
@@ -95,23 +106,6 @@ def _committee(park: places.Park, adcode: str) -> dict[str, str]:
     area, address = places.CONTACTS[adcode]
     digits = 6_000_000 + zlib.crc32(park.park_id.encode()) % 4_000_000
     return {"phone": f"{area}-{digits}", "address": f"{address}{park.name}管委会"}
-
-
-def _seat_landmarks(shapes: dict[str, BaseGeometry], names: dict[str, str]) -> gpd.GeoDataFrame:
-    """Each seed county's seat (县城, 政府驻地) as a landmark."""
-    seats = {c.adcode: c.seat for c in places.COUNTIES if c.seat} | places.HULUDAO_SEATS
-    rows = [
-        {
-            "landmark_id": f"seat-{adcode}",
-            "name": f"{names[adcode]}政府驻地",
-            "kind": "county_seat",
-            "county_code": adcode,
-            "geometry": Point(lon_lat),
-        }
-        for adcode, lon_lat in seats.items()
-        if adcode in shapes
-    ]
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=4326)
 
 
 def _projects(

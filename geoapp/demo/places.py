@@ -118,6 +118,35 @@ HULUDAO_SEATS = {
     "211422": (119.837, 40.824),  # 建昌县
     "211481": (120.727, 40.615),  # 兴城市
 }
+# Highway exits, railway stations and airports an investor measures a site against:
+# (kind, name, county code or None, lon, lat). APPROXIMATE demo placements (WGS84, to about a
+# kilometre, from public maps): good enough for "about 10 km to the highway", not for routing.
+# An airport serves several counties, so it names none; the nearest of each kind is measured.
+TRANSPORT = (
+    ("highway_exit", "陇县收费站", "610327", 106.87, 34.88),
+    ("railway_station", "陇县站（宝中铁路）", "610327", 106.84, 34.90),
+    ("highway_exit", "城固收费站（京昆高速）", "610722", 107.30, 33.17),
+    ("railway_station", "城固北站（西成高铁）", "610722", 107.33, 33.19),
+    ("railway_station", "城固站（阳安铁路）", "610722", 107.33, 33.15),
+    ("highway_exit", "静乐收费站", "140926", 111.93, 38.35),
+    ("railway_station", "静乐站", "140926", 111.95, 38.37),
+    ("highway_exit", "临泽收费站（连霍高速）", "620723", 100.17, 39.12),
+    ("railway_station", "临泽站（兰新铁路）", "620723", 100.17, 39.14),
+    ("highway_exit", "葫芦岛收费站（京哈高速）", "211402", 120.80, 40.76),
+    ("railway_station", "葫芦岛北站（秦沈客专）", "211402", 120.82, 40.78),
+    ("highway_exit", "兴城收费站（京哈高速）", "211481", 120.69, 40.63),
+    ("railway_station", "兴城站", "211481", 120.72, 40.61),
+    ("highway_exit", "绥中收费站（京哈高速）", "211421", 120.33, 40.35),
+    ("railway_station", "绥中北站", "211421", 120.30, 40.34),
+    ("airport", "西安咸阳国际机场", None, 108.75, 34.45),
+    ("airport", "天水麦积山机场", None, 105.86, 34.56),
+    ("airport", "汉中城固机场", None, 107.20, 33.13),
+    ("airport", "忻州五台山机场", None, 112.97, 38.60),
+    ("airport", "太原武宿国际机场", None, 112.63, 37.75),
+    ("airport", "张掖甘州机场", None, 100.68, 38.80),
+    ("airport", "锦州湾机场", None, 121.06, 40.99),  # serves 葫芦岛
+    ("airport", "秦皇岛北戴河机场", None, 119.06, 39.67),
+)
 # Telephone area code (区号) and postal address of each county, for the parks' committees.
 CONTACTS = {
     "610327": ("0917", "陕西省宝鸡市陇县"),

@@ -3,6 +3,8 @@
 Same tables and fields as the county demo, spread over the same real boundaries, so every
 page and API works on it unchanged. Everything is built with numpy and shapely's array
 functions (no per-row Python), deterministically from the seed; ``progress`` is told each step.
+Parks carry utilities, factory parcels their floor, rent and price, and each county a seat, a
+highway exit and a railway station, each province a few airports (``landmarks``).
 """
 
 from __future__ import annotations
@@ -15,6 +17,9 @@ import pandas as pd
 import shapely
 
 from geoapp.demo.boundaries import read_boundaries
+from geoapp.demo.landmarks import scale_landmarks
+from geoapp.demo.offer import FACTORY_DRAWS, UTILITY_DRAWS, add_offer
+from geoapp.demo.points import random_points_in
 from geoapp.demo.projects import CATEGORIES, CATEGORY_WEIGHTS
 from geoapp.demo.sites import KM_PER_DEGREE, LAND_STATE_WEIGHTS, LAND_STATES
 from geoapp.geo import area_mu
@@ -43,29 +48,17 @@ def build_scale(
     standard = _standard_land(parcel_frame, rng)
     progress("projects")
     project_frame = _projects(counties, projects, rng)
+    progress("landmarks")  # drawn last: the data before stays as the seed made it
+    park_draws = rng.random((len(parks), UTILITY_DRAWS))
+    add_offer(parks, parcel_frame, park_draws, rng.random((len(parcel_frame), FACTORY_DRAWS)))
     return {
         "boundaries": boundaries,
         "parks": parks,
         "parcels": parcel_frame,
         "standard_land": standard,
         "projects": project_frame,
+        "landmarks": scale_landmarks(counties, rng),
     }
-
-
-def random_points_in(polygons: gpd.GeoSeries, owner: np.ndarray, rng: np.random.Generator):
-    """One uniform point inside ``polygons[owner[i]]`` for every i, by vectorised rejection."""
-    points = np.empty(len(owner), dtype=object)
-    todo = np.arange(len(owner))
-    bounds = polygons.bounds.to_numpy()
-    shapely.prepare(polygons.values)
-    while len(todo):
-        b = bounds[owner[todo]]
-        xs, ys = rng.uniform(b[:, 0], b[:, 2]), rng.uniform(b[:, 1], b[:, 3])
-        candidates = shapely.points(xs, ys)
-        inside = shapely.contains(polygons.values[owner[todo]], candidates)
-        points[todo[inside]] = candidates[inside]
-        todo = todo[~inside]
-    return points
 
 
 def _inset(counties: gpd.GeoDataFrame, degrees: float) -> gpd.GeoSeries:

@@ -4,20 +4,29 @@ Per park: all parcels, then the parcels of each declared land state (occupied, a
 reserved, standard land, factory space), each as a count (宗) and an area in 亩 (and m²),
 and the standard land still to be had (ready to transfer: see ``sites.READY_STAGES``). The
 area is each parcel's stored ``area_mu`` (computed from its outline in its Gauss-Krüger zone
-when it was imported); a parcel without one is measured from its outline here.
+when it was imported); a parcel without one is measured from its outline here. The
+ready-built factory space also sums its parcels' floor area (``floor_m2``, in m²) when the
+parcels layer publishes it: an investor renting a plant compares floor, not land.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import geopandas as gpd
 import pandas as pd
 from flask_babel import gettext as _
 
 from geoapp.geo import SQUARE_METRES_PER_MU, area_mu
-from geoapp.invest.sites import AREA_FIELD, READY_STAGES, STAGE_FIELD, STATE_FIELD
+from geoapp.invest.sites import (
+    AREA_FIELD,
+    FACTORY,
+    FLOOR_FIELD,
+    READY_STAGES,
+    STAGE_FIELD,
+    STATE_FIELD,
+)
 from geoapp.layers import LayerDef
 from geoapp.stores.base import Query, Store
 
@@ -31,6 +40,7 @@ class LandFigure:
     label: str
     count: int
     mu: float
+    floor_m2: float | None = None  # the factory space's floor area; None for other land
 
     @property
     def square_metres(self) -> float:
@@ -45,7 +55,8 @@ def land_figures(
     park_ids: Collection[str],
 ) -> dict[str, list[LandFigure]]:
     """Park id → its figures (a park without parcels has zeros)."""
-    frame = _parcels_of(store, parcels, park_ids, [STATE_FIELD])
+    floor = [FLOOR_FIELD] if FLOOR_FIELD in parcels.visible_fields("public") else []
+    frame = _parcels_of(store, parcels, park_ids, [STATE_FIELD], floor)
     park = parcels.area["park"]
     states = parcels.fields[STATE_FIELD].values
     ready = _ready_standard_land(store, standard, park_ids)
@@ -56,6 +67,8 @@ def land_figures(
         figures += [
             _figure(v.key, v.label(locale), mine[mine[STATE_FIELD] == v.key]) for v in states
         ]
+        if floor:
+            figures = [_with_floor(f, mine) if f.key == FACTORY else f for f in figures]
         if ready is not None:
             label = _("Standard land ready to transfer")
             figures.append(_figure(STANDARD_READY, label, ready[ready[park] == park_id]))
@@ -64,11 +77,16 @@ def land_figures(
 
 
 def _parcels_of(
-    store: Store, layer: LayerDef, park_ids: Collection[str], columns: list[str]
+    store: Store,
+    layer: LayerDef,
+    park_ids: Collection[str],
+    columns: list[str],
+    numbers: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """The parcels of those parks: park, ``columns`` and the area in 亩."""
+    """The parcels of those parks: park, ``columns`` as text, ``numbers`` and the area in 亩."""
     park = layer.area["park"]
-    query = Query(any_of={park: frozenset(park_ids)}, columns=(park, AREA_FIELD, *columns))
+    wanted = (park, AREA_FIELD, *columns, *(numbers or []))
+    query = Query(any_of={park: frozenset(park_ids)}, columns=wanted)
     frame = store.read(layer.table, query)
     frame[park] = frame[park].astype(object).astype(str)
     for name in columns:
@@ -90,3 +108,10 @@ def _ready_standard_land(
 
 def _figure(key: str, label: str, rows: pd.DataFrame) -> LandFigure:
     return LandFigure(key, label, len(rows), round(float(rows[AREA_FIELD].sum()), 2))
+
+
+def _with_floor(figure: LandFigure, parcels: pd.DataFrame) -> LandFigure:
+    """The factory figure with its floor area: the sum of the floors recorded (m²)."""
+    factories = parcels.loc[parcels[STATE_FIELD] == FACTORY, FLOOR_FIELD]
+    floors = pd.to_numeric(factories, errors="coerce")
+    return replace(figure, floor_m2=round(float(floors.sum()), 1))

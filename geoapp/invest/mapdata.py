@@ -18,7 +18,7 @@ from shapely.geometry.base import BaseGeometry
 
 from geoapp.geo import SQUARE_METRES_PER_MU
 from geoapp.invest.parks import ParkView
-from geoapp.invest.sites import AVAILABLE, INDUSTRIES
+from geoapp.invest.sites import AVAILABLE, FACTORY, INDUSTRIES
 from geoapp.invest.vacancies import Site
 from geoapp.ogc_html import number
 from geoapp.render import COORD_DECIMALS
@@ -38,6 +38,11 @@ def area_text(mu: float | None) -> str:
     return _("%(mu)s mu (%(m2)s m²)", mu=number(mu), m2=number(square_metres))
 
 
+def floor_text(buildings: int, floor_m2: float | None) -> str:
+    """``2 栋 / 6,000 平方米``: ready-built factory space as an investor counts it."""
+    return _("%(n)s buildings / %(m2)s m²", n=buildings, m2=number(floor_m2 or 0))
+
+
 def park_features(parks: Iterable[ParkView], url_of: Callable[[str], str]) -> list[dict]:
     """Park outlines; the popup says what is free there and links to the park's page."""
     return [
@@ -48,7 +53,12 @@ def park_features(parks: Iterable[ParkView], url_of: Callable[[str], str]) -> li
                 "url": url_of(park.park_id),
                 "point": _inside(park.geometry),
                 "rows": [[r.label, r.text] for r in park.rows if r.name == INDUSTRIES]
-                + [[f.label, area_text(f.mu)] for f in park.figures if f.key == AVAILABLE],
+                + [[f.label, area_text(f.mu)] for f in park.figures if f.key == AVAILABLE]
+                + [
+                    [f.label, floor_text(f.count, f.floor_m2)]
+                    for f in park.figures
+                    if f.key == FACTORY and f.count and f.floor_m2 is not None
+                ],
             },
         )
         for park in parks

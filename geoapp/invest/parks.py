@@ -15,7 +15,7 @@ from shapely.geometry.base import BaseGeometry
 from geoapp.invest.fields import FieldRow, field_rows
 from geoapp.invest.figures import LandFigure, land_figures
 from geoapp.invest.landmarks import Distance, distances_from, read_landmarks
-from geoapp.invest.sites import PARCELS, PARKS, STANDARD_LAND, public_layer
+from geoapp.invest.sites import PARCELS, PARKS, STANDARD_LAND, UTILITY_FIELDS, public_layer
 from geoapp.layers import LayerDef
 from geoapp.services import Services
 from geoapp.stores.base import Query
@@ -37,6 +37,11 @@ class ParkView:
 
     def row(self, name: str) -> FieldRow | None:
         return next((r for r in self.rows if r.name == name), None)
+
+    @property
+    def utility_rows(self) -> list[FieldRow]:
+        """Power, water, gas and steam: what a card shows at once (a plant needs them)."""
+        return [r for r in self.rows if r.name in UTILITY_FIELDS]
 
 
 def park_views(svc: Services, locale: str, park_id: str | None = None) -> list[ParkView]:

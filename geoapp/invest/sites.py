@@ -5,6 +5,11 @@ says whether it can still be bought. A standard-land parcel ready to transfer is
 regional assessment is done (``assessed``) or that is listed for transfer (``listed``); later
 stages are sold. The colours and labels of each kind come from the parcels layer's
 ``land_state`` declaration, so the investors' map and the officials' map agree.
+
+Ready-built factory space (标准化厂房) is a parcel whose land state is ``factory``: it is on
+offer to an investor (to rent or buy) like an available parcel, and only it carries a floor
+area, a rent and a sale price. A park's utilities are fields of their own (power in kVA, water
+in t/day, gas, steam), so they can be compared with what a plant needs.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ STATE_FIELD = "land_state"
 STAGE_FIELD = "stage"
 AREA_FIELD = "area_mu"
 AVAILABLE = "available"
+FACTORY = "factory"
+ON_OFFER = (AVAILABLE, FACTORY)  # parcel land states an investor can have
+FLOOR_FIELD = "floor_m2"
+FACTORY_FIELDS = (FLOOR_FIELD, "rent_yuan_m2_month", "sale_yuan_m2")  # factory parcels only
+UTILITY_FIELDS = ("power_kva", "water_t_day", "gas", "steam")  # a park's, shown on its card
 INDUSTRIES = "industries"  # a park's leading industries, named on its map popup
 READY_STAGES = ("assessed", "listed")
 SITE_LAYERS = (PARCELS, STANDARD_LAND)  # what a parcel page may show

@@ -1,11 +1,13 @@
-"""Sites an investor can have: available parcels and standard land ready to transfer.
+"""Sites an investor can have: available parcels, ready-built factory space (标准化厂房, to rent
+or buy: every ``factory`` parcel is on offer) and standard land ready to transfer.
 
 A ``Site`` is one row of a site layer (parcels or standard land) as the pages show it: its
 kind with the declared label and colour, its area in 亩 and m², and its public detail fields
 in the layer's popup order — land use and reserve price of a parcel, the supply stage and the
 control indicators (投资强度, 亩均税收 …) of standard land. Fields the layer does not declare
 public are never read. A parcel recorded as standard land is shown once, from the standard
-land layer, which carries its indicators.
+land layer, which carries its indicators. Floor area, rent and sale price are a factory
+parcel's; other parcels do not list them (they would only say "—").
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from geoapp.geo import SQUARE_METRES_PER_MU
 from geoapp.invest.fields import FieldRow, field_rows
 from geoapp.invest.sites import (
     AREA_FIELD,
-    AVAILABLE,
+    FACTORY,
+    FACTORY_FIELDS,
+    ON_OFFER,
     PARCELS,
     READY_STAGES,
     SITE_LAYERS,
@@ -54,6 +58,14 @@ class Site:
     def square_metres(self) -> float | None:
         return None if self.area_mu is None else self.area_mu * SQUARE_METRES_PER_MU
 
+    @property
+    def factory_rows(self) -> list[FieldRow]:
+        """Floor area, rent and sale price (a factory parcel's; [] for other land)."""
+        return [r for r in self.rows if r.name in FACTORY_FIELDS]
+
+
+Wanted = list[tuple[LayerDef, dict[str, frozenset]]]  # a layer and the values its rows need
+
 
 def vacant_sites(svc: Services, locale: str, park_id: str | None = None) -> tuple[list[Site], int]:
     """The vacant sites of one park (or of all), at most ``MAX_SITES``, and how many exist."""
@@ -61,10 +73,26 @@ def vacant_sites(svc: Services, locale: str, park_id: str | None = None) -> tupl
     parcels = public_layer(layers, PARCELS)
     if parcels is None:
         return [], 0
-    wanted = [(parcels, {STATE_FIELD: frozenset([AVAILABLE])})]
+    wanted: Wanted = [(parcels, {STATE_FIELD: frozenset(ON_OFFER)})]
     standard = public_layer(layers, STANDARD_LAND)
     if standard is not None:
         wanted.append((standard, {STAGE_FIELD: frozenset(READY_STAGES)}))
+    return _read_sites(svc, parcels, wanted, locale, park_id)
+
+
+def factory_sites(svc: Services, locale: str, park_id: str | None = None) -> tuple[list[Site], int]:
+    """The ready-built factory space of one park (or of all), at most ``MAX_SITES``, and how
+    many exist."""
+    parcels = public_layer(svc.layers_for("public"), PARCELS)
+    if parcels is None:
+        return [], 0
+    wanted: Wanted = [(parcels, {STATE_FIELD: frozenset([FACTORY])})]
+    return _read_sites(svc, parcels, wanted, locale, park_id)
+
+
+def _read_sites(
+    svc: Services, parcels: LayerDef, wanted: Wanted, locale: str, park_id: str | None
+) -> tuple[list[Site], int]:
     sites, total = [], 0
     for layer, test in wanted:
         if park_id is not None:
@@ -104,6 +132,7 @@ def detail_names(layer: LayerDef) -> list[str]:
 
 def _sites(layer: LayerDef, parcels: LayerDef, frame: gpd.GeoDataFrame, locale: str) -> list[Site]:
     details = detail_names(layer)
+    not_factory = [n for n in details if n not in FACTORY_FIELDS]
     park, county = layer.area.get("park"), layer.area.get("county")
     sites = []
     for _, row in frame.iterrows():
@@ -122,7 +151,7 @@ def _sites(layer: LayerDef, parcels: LayerDef, frame: gpd.GeoDataFrame, locale: 
                 park_id=_text(row.get(park)) if park else None,
                 county_code=_text(row.get(county)) if county else None,
                 area_mu=None if area is None or area != area else float(area),
-                rows=field_rows(layer, row, details, locale),
+                rows=field_rows(layer, row, details if kind == FACTORY else not_factory, locale),
                 geometry=row.geometry,
             )
         )

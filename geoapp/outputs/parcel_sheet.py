@@ -2,8 +2,10 @@
 matplotlib, offline, in Chinese.
 
 The page: a title band (the site and its park), a map of the site in its park with a scale
-bar and a north arrow, the site's figures and indicators as the layer files label them, the
-park's utilities and contact, the distances, and where to find the page online. matplotlib's
+bar and a north arrow, the site's figures and indicators (a factory's floor area, rent and
+price) as the layer files label them, the park's utilities and contact beside the distances
+to the county seat, highway exit, railway station and airport, and where to find the page
+online. matplotlib's
 own font has no Chinese, so the CJK font is taken by file path (Debian's fonts-wqy-microhei,
 which the Makefile installs) and embedded as TrueType, so the text can be searched and copied.
 """
@@ -52,8 +54,8 @@ def parcel_sheet(content: SheetContent, locale: str) -> bytes:
         _band(fig, content, font)
         _map(fig.add_axes((0.06, 0.50, 0.48, 0.38)), content, font)
         _figures(fig, content, font, locale)
-        y = _section(fig, 0.45, _("Park"), _park_rows(content), font)
-        y = _section(fig, y - 0.015, _("Distances"), _distance_rows(content), font)
+        _section(fig, (0.06, 0.45, 0.48), _("Park"), _park_rows(content), font)
+        _section(fig, (0.58, 0.45, 0.36), _("Distances"), _distance_rows(content), font)
         _footer(fig, content, font, locale)
         out = io.BytesIO()
         fig.savefig(out, format="pdf", metadata={"Title": content.site.title})
@@ -142,11 +144,16 @@ def _distance_rows(content: SheetContent) -> list[tuple[str, str]]:
     return [(d.label, f"{d.km:g} km（{d.name}）") for d in content.distances]
 
 
-def _section(fig: Figure, top: float, title: str, rows, font: FontProperties) -> float:
-    fig.text(0.06, top, title, fontproperties=font, fontsize=13, color=BAND, weight="bold")
-    fig.add_artist(Rectangle((0.06, top - 0.008), 0.88, 0.0015, transform=fig.transFigure,
+def _section(fig: Figure, box: tuple[float, float, float], title: str, rows, font) -> float:
+    """A titled column (x, top, width) of label–value lines: the park's beside the distances,
+    so that both fit above the footer however many utilities a park lists."""
+    x, top, width = box
+    fig.text(x, top, title, fontproperties=font, fontsize=13, color=BAND, weight="bold")
+    fig.add_artist(Rectangle((x, top - 0.008), width, 0.0015, transform=fig.transFigure,
                              color=BAND))  # fmt: skip
-    return _rows(fig, 0.06, top - 0.03, rows, font, label_width=0.2, wrap=44)
+    label_width = 0.4 * width
+    wrap = int((width - label_width) * 80)  # characters of 10 pt CJK in that width
+    return _rows(fig, x, top - 0.03, rows, font, label_width=label_width, wrap=wrap)
 
 
 def _rows(fig, x: float, top: float, rows, font, label_width: float, wrap: int) -> float:

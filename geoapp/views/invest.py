@@ -1,5 +1,6 @@
-"""招商地图: the investors' public pages — parks, vacancies, a site's page and its PDF sheet,
-and the enquiry form (意向登记). No sign-in; public layers and public fields only.
+"""招商地图: the investors' public pages — parks, vacancies, ready-built factory space, a site's
+page and its PDF sheet, and the enquiry form (意向登记). No sign-in; public layers and public
+fields only.
 
 Every page reads through the store like the officials' pages (store → GeoDataFrame → layer →
 page), via ``geoapp.invest``. An enquiry is checked beside its fields, rate-limited per
@@ -21,10 +22,16 @@ from geoapp.errors import NotFound
 from geoapp.invest.enquiry import EnquiryForm
 from geoapp.invest.landmarks import distances_from, read_landmarks
 from geoapp.invest.leads import Subject, save_lead
-from geoapp.invest.mapdata import area_text, outline_features, park_features, site_features
+from geoapp.invest.mapdata import (
+    area_text,
+    floor_text,
+    outline_features,
+    park_features,
+    site_features,
+)
 from geoapp.invest.parks import ParkView, park_views
-from geoapp.invest.sites import BOUNDARIES, PARKS, public_layer
-from geoapp.invest.vacancies import MAX_SITES, Site, find_site, vacant_sites
+from geoapp.invest.sites import BOUNDARIES, FACTORY, PARKS, public_layer
+from geoapp.invest.vacancies import MAX_SITES, Site, factory_sites, find_site, vacant_sites
 from geoapp.ogc_html import number
 from geoapp.outputs.parcel_sheet import SheetContent, parcel_sheet
 from geoapp.render import chrome_texts, script_json
@@ -33,6 +40,7 @@ from geoapp.stores.base import Query
 
 bp = Blueprint("invest", __name__, url_prefix="/invest")
 bp.add_app_template_global(area_text, "area_text")
+bp.add_app_template_global(floor_text, "floor_text")
 bp.add_app_template_global(number, "number")
 # One count for every enquiry form, per address (GEOAPP_ENQUIRY_LIMIT); GETs are not counted.
 enquiry_limit = limiter.shared_limit(
@@ -80,6 +88,37 @@ def vacancies():
     views = park_views(services(), _locale())
     sites, total = vacant_sites(services(), _locale())
     return _vacancy_page(None, views, sites, total, None)
+
+
+@bp.get("/factories")
+def factories():
+    """标准化厂房: the ready-built factory space of every park (or of ``?park=``), with floor
+    area, rent and sale price, on a map."""
+    views = park_views(services(), _locale())
+    park_id = request.args.get("park") or None
+    park = next((v for v in views if v.park_id == park_id), None)
+    if park_id is not None and park is None:
+        raise NotFound(_("Park “%(park)s” does not exist.", park=park_id), param="park")
+    sites, total = factory_sites(services(), _locale(), park_id)
+    shown = [park] if park else [v for v in views if v.park_id in {s.park_id for s in sites}]
+    data = {
+        "parks": park_features(shown, lambda pid: url_for(".park", park_id=pid)),
+        "sites": site_features(sites, _site_url),
+        "outlines": [] if park else outline_features(_county_outlines(views)),
+    }
+    counted = [f for v in ([park] if park else views) if (f := v.figure(FACTORY)) is not None]
+    offering = [v for v in views if v is park or getattr(v.figure(FACTORY), "count", 0)]
+    return render_template(
+        "invest_factories.html",
+        park=park,
+        parks=offering,  # the parks to choose from: those with factory space
+        sites=sites,
+        total=total,
+        floor=sum(f.floor_m2 or 0 for f in counted) if counted else None,
+        park_names={v.park_id: v.name for v in views},
+        map_data=_map_json(data),
+        locale=_locale(),
+    )
 
 
 @bp.route("/parcels/<layer_id>/<parcel_id>", methods=["GET", "POST"])
