@@ -194,3 +194,14 @@ def test_the_form_alone_ranks_nothing_and_offers_the_industries(gpkg_where):
     assert page.status_code == 200 and 'class="shortlist"' not in html
     for industry in ("新材料", "装备制造", "食品加工", "工业用地"):
         assert f'<option value="{industry}">' in html
+
+
+def test_the_parks_utilities_count_and_ties_go_by_id(gpkg_where):
+    """P1 has 8,000 kVA, 6,000 t/day and gas: its three sites meet 5,000 kVA, 4,000 t/day and
+    gas, tied at 100 and listed by layer and id. B1's park (2,500 kVA, 3,000 t/day, no gas)
+    is 50 % short of the power (nothing), has no gas (nothing) and is 25 % short of the water:
+    half of its weight 1, of 2 + 1 + 1 = 4 → 12.5."""
+    client = create_app(settings_for(gpkg_where)).test_client()
+    order = ranking(client, "power_kva=5000&gas=1&water=4000")
+    assert order == [("parcels:A3", 100.0), ("standard_land:S1", 100.0),
+                     ("standard_land:S2", 100.0), ("parcels:B1", 12.5)]  # fmt: skip
