@@ -78,6 +78,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         export,
         imports,
         invest,
+        invest_compare,
         leads,
         map,
         ogc,
@@ -104,6 +105,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
     app.register_blueprint(invest.bp)  # /invest/…: the investors' public pages
+    app.register_blueprint(invest_compare.bp)  # /invest/compare: up to four sites side by side
     app.register_blueprint(leads.bp)  # /leads: their enquiries, for the officials
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)

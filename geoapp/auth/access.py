@@ -34,6 +34,7 @@ ACCESS: dict[str | None, str | None] = {
     "public_ogc": None,
     "basemap": None,  # the background map carries no data of ours
     "invest": None,  # 招商地图: public layers and fields only
+    "invest_compare": None,  # 对比: the same public sites side by side
     "map": "official",
     "api": "official",
     "rates": "official",

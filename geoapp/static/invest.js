@@ -2,7 +2,8 @@
  * outlines for orientation. Everything comes from the JSON the page carries
  * (#invest-data, built by geoapp/invest/mapdata.py); there are no tiles, so nothing is asked
  * of any server. Popups are built from text nodes: a name is never read as HTML. The buttons
- * of the site list ("Map") zoom to their site and open its popup.
+ * of the site list ("Map") zoom to their site and open its popup. On the comparison each
+ * site carries its column's number.
  */
 (function () {
   "use strict";
@@ -58,6 +59,10 @@
         if (!withPopups) return;
         item.bindPopup(function () { return popup(feature.properties); }, { maxWidth: 320 });
         if (feature.properties.key) sites[feature.properties.key] = item;
+        if (feature.properties.number) {  /* the comparison: the site's column */
+          item.bindTooltip(String(feature.properties.number), { permanent: true,
+            direction: "center", className: "invest-number", interactive: false });
+        }
       },
     }).addTo(map);
   }
