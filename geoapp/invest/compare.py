@@ -47,7 +47,8 @@ class SiteRef:
 
 
 def parse_selection(values: Iterable[str], strict: bool = True) -> list[SiteRef]:
-    """The sites of ``?site=…`` in their order, repeats folded. Strict (the comparison
+    """The sites of ``?site=…`` in their order, repeats folded, blanks (an empty form
+    field) skipped; an id may hold colons (the layer ends at the first). Strict (the comparison
     itself): a malformed value, an unknown layer or more than ``MAX_COMPARED`` sites is a
     ``BadRequest`` naming it. Lenient (pages that only carry the selection along): what
     is wrong is left out and the first ``MAX_COMPARED`` are kept."""
@@ -66,12 +67,12 @@ def parse_selection(values: Iterable[str], strict: bool = True) -> list[SiteRef]
             found.append(ref)
         if len(found) > MAX_COMPARED:
             if strict:
-                raise BadRequest(too_many(), param="site")
+                raise BadRequest(_too_many(), param="site")
             return found[:MAX_COMPARED]
     return found
 
 
-def too_many() -> str:
+def _too_many() -> str:
     return lazy_gettext(
         "At most %(n)s sites can be compared at once: remove one, then add another.",
         n=MAX_COMPARED,
