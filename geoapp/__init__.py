@@ -81,6 +81,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         export,
         imports,
         invest,
+        invest_compare,
         leads,
         map,
         ogc,
@@ -109,6 +110,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
     app.register_blueprint(invest.bp)  # /invest/…: the investors' public pages
     app.register_blueprint(siting.bp)  # /invest/siting: 智能选址, the ranked shortlist
+    app.register_blueprint(invest_compare.bp)  # /invest/compare: up to four sites side by side
     app.register_blueprint(leads.bp)  # /leads: their enquiries, for the officials
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)

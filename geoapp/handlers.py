@@ -21,7 +21,10 @@ def wants_json() -> bool:
 def handle_geoapp_error(error: GeoappError):
     if wants_json():
         return jsonify(error.to_json()), error.status
-    return render_template("error.html", message=error.message, status=error.status), error.status
+    # str(): a lazy message counts as safe HTML to Jinja (it has __html__), and may repeat
+    # what the visitor wrote (a parameter's name, a value): as text it is escaped.
+    message = str(error.message)
+    return render_template("error.html", message=message, status=error.status), error.status
 
 
 def handle_http_error(error: HTTPException):

@@ -161,6 +161,8 @@ def urls(app, b_project: int) -> list[tuple[str, str]]:
     found += [("GET", "/dashboard?by=unit&as_of=2026-12-31"), ("GET", "/api/dashboard?by=leader")]
     sites = ["parcels/P2-001", "standard_land/P1-003", "standard_land/P1-003.pdf"]
     found += [("GET", f"/invest/parcels/{site}") for site in sites]
+    compared = "?site=parcels:P2-001&site=standard_land:P1-003"
+    found += [("GET", f"/invest/compare{compared}"), ("GET", f"/invest/compare.pdf{compared}")]
     found += [("GET", "/print/wallmap.pdf?lists=1&county=" + LINZE)]
     return found
 

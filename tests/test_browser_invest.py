@@ -3,7 +3,8 @@
 On the tiny fixture with county seats (tests/invest_fixture.py) served from a GeoPackage: from
 the park list to a park's vacancy map, to a standard-land parcel's page, its PDF sheet
 downloaded and read with pdftotext, and an enquiry sent (with a name written like HTML, which
-stays text); and through the ready-built factory space (/invest/factories) — at an office
+stays text); through the ready-built factory space (/invest/factories); two sites ticked on
+the free land, compared, the comparison's PDF downloaded and a column removed — at an office
 screen (1366×768) and a phone (390×844). axe-core finds no WCAG 2
 A/AA violation on any investors' page, nor on the officials' leads page, at the screen sizes
 of tests/test_browser.py. Requests leaving the app are blocked and recorded, as there.
@@ -143,6 +144,47 @@ def test_an_investor_browses_the_ready_built_factory_space(tab_at, served, scree
     go(tab, page.locator("ol.site-list").get_by_role("link", name="P1-005").click)
     assert page.get_by_role("heading", name="P1-005", level=1).is_visible()
     assert "4,500 平方米" in page.locator("#main").inner_text()
+
+
+@pytest.mark.parametrize("screen", JOURNEY_SCREENS)
+def test_an_investor_ticks_sites_on_the_free_land_and_compares_them(tab_at, screen, tmp_path):
+    """No script needed to pick: the ticks are a plain form; the table scrolls sideways on a
+    phone, by keyboard too; the map numbers the sites as the table's columns."""
+    tab = tab_at(*JOURNEY_SCREENS[screen])
+    page = tab.page
+    page.goto(tab.base + "/invest/vacancies")
+    page.wait_for_function(JS_MAP_READY)
+    for name in ("P2-001", "1号标准地", "P1-002"):
+        page.get_by_role("checkbox", name=f"加入对比 {name}").check()
+    go(tab, page.get_by_role("button", name="对比所选").click)
+
+    assert page.get_by_role("heading", name="地块对比", level=1).is_visible()
+    heads = [h.get_attribute("data-site") for h in page.locator("th.compare-site").all()]
+    assert heads == ["parcels:P1-002", "parcels:P2-001", "standard_land:P1-003"]  # list order
+    intensity = page.locator("tr[data-row=invest_intensity] td")
+    assert intensity.all_inner_texts() == ["—", "—", "200 万元/亩"]
+    assert sorted(page.locator(".invest-number").all_inner_texts()) == ["1", "2", "3"]  # map
+    region = page.get_by_role("region", name="3 块地并排对比")
+    wide = region.evaluate("e => e.scrollWidth > e.clientWidth")
+    assert wide == (screen == "phone")  # the labels and three sites: wider than a phone
+    if wide:
+        region.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function("() => document.querySelector('.compare-scroll').scrollLeft > 0")
+    page.add_script_tag(path=str(AXE))
+    assert page.evaluate(JS_AXE) == [], ("compare", screen)
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载对比表（PDF，A4 横向）").click()
+    pdf = tmp_path / "compare.pdf"
+    download.value.save_as(pdf)
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
+    for words in ("P1-002", "P2-001", "P1-003", "地块对比表", "固定资产投资强度"):
+        assert words in text.decode(), words
+
+    go(tab, page.get_by_role("link", name="移除 P2-001").click)
+    heads = [h.get_attribute("data-site") for h in page.locator("th.compare-site").all()]
+    assert heads == ["parcels:P1-002", "standard_land:P1-003"]
     assert tab.dialogs == [] and tab.errors == [] and tab.external == []
     assert not [s for _url, s in tab.responses if s >= 400]
 
@@ -168,7 +210,10 @@ def test_the_investors_pages_have_no_wcag_violations(browser, served, screen):
                      "/invest/parcels/standard_land/P1-003", "/invest/parcels/parcels/P2-001",
                      "/invest/parks/P2?lang=en", "/invest/parks/nothing", "/invest/factories",
                      "/invest/factories?park=P2&lang=en", "/invest/parcels/parcels/P1-004",
-                     "/invest/factories?park=nothing"]:  # fmt: skip
+                     "/invest/factories?park=nothing", "/invest/compare",
+                     "/invest/compare?site=parcels:P1-002&site=standard_land:P1-003"
+                     "&site=parcels:P2-001", "/invest/compare?site=parcels:nothing&lang=en",
+                     "/invest/parcels/parcels/P1-002?site=parcels:P2-001"]:  # fmt: skip
             tab.page.goto(base + path)
             tab.page.add_script_tag(path=str(AXE))
             assert tab.page.evaluate(JS_AXE) == [], (path, screen)

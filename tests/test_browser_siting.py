@@ -23,7 +23,7 @@ pytestmark = pytest.mark.browser
 SCREENS = {"office": (1366, 768), "phone": (390, 844)}
 ALL_SCREENS = {"desktop": (1280, 720), **SCREENS, "large": (1920, 1080)}
 JS_MAP_READY = "() => document.querySelector('#invest-map[data-ready]')"
-JS_NUMBERS = "() => [...document.querySelectorAll('.invest-rank')].map(t => t.textContent)"
+JS_NUMBERS = "() => [...document.querySelectorAll('.invest-number')].map(t => t.textContent)"
 ORDER = ["S1号标准地", "S2号标准地", "A3", "B1"]  # worked out by hand in tests/test_siting.py
 
 

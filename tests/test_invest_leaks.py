@@ -1,6 +1,6 @@
 """Nothing internal reaches a public answer: every route anyone may open (the URL map's
-routes whose ACCESS entry is None: 招商地图, the public OGC API and tiles, sign-in), asked by
-an anonymous visitor, for every park and site of the data.
+routes whose ACCESS entry is None: 招商地图 and its comparison, the public OGC API and tiles,
+sign-in), asked by an anonymous visitor, for every park and site of the data.
 
 Markers are planted in every internal field of every layer (the projects layer is internal
 whole; a copy of the layer files also makes a park's phone and power capacity, a parcel's
@@ -29,6 +29,7 @@ from tests.accounts import csrf_of, signed_in
 from tests.fixtures import LONG, SqlReads, settings_for
 from tests.invest_fixture import invest_frames
 from tests.test_access import text_of
+from tests.test_invest_compare import table_of
 from tests.test_tiles import tile_of
 
 TEXT_MARK = "SECRET"
@@ -160,7 +161,17 @@ def urls(app) -> list[str]:
              f"{ogc}/standard_land/items?f=html", "/invest/parks/P1?lang=en",
              "/invest/parcels/standard_land/P1-003.pdf?lang=en", "/invest/factories?park=P1",
              "/invest/factories?park=P2&lang=en", "/invest/parcels/parcels/P1-004.pdf"]  # fmt: skip
+    siting = "area_min=1&seat=500&power_kva=1&gas=1&water=1&invest_wan=100&tax_wan=10"
+    extra += [f"/invest/siting?{siting}", f"/invest/siting.json?{siting}&lang=en",
+              "/invest/siting.json?kind=factory&floor_min=1&rent_max=100"]  # fmt: skip
+    extra += [COMPARE, COMPARE.replace("compare?", "compare.pdf?"), COMPARE + "&lang=en",
+              COMPARE.replace("compare?", "compare.pdf?") + "&lang=en"]  # fmt: skip
     return found + extra
+
+
+# Every site of the data, side by side (the page and its PDF), as the comparison shows them.
+COMPARE = ("/invest/compare?site=parcels:P1-002&site=standard_land:P1-003"
+           "&site=parcels:P2-001&site=parcels:P1-001")  # fmt: skip
 
 
 def leaked(text: str) -> list[str]:
@@ -185,6 +196,7 @@ def test_no_public_answer_carries_an_internal_value(app):
     assert statuses["/invest/parcels/standard_land/P1-003.pdf"] == 200
     assert statuses["/invest/parks/P1"] == 200
     assert statuses["/invest/factories"] == statuses["/invest/factories?park=P1"] == 200
+    assert statuses[COMPARE] == 200 and statuses[COMPARE.replace("compare?", "compare.pdf?")] == 200
 
 
 def test_the_pages_show_what_stayed_public(app):
@@ -195,6 +207,12 @@ def test_the_pages_show_what_stayed_public(app):
     assert "供水能力" in page and "可供电力容量" not in page
     factories = app.test_client().get("/invest/factories?park=P1").get_data(as_text=True)
     assert "建筑面积" in factories and "租金" in factories and "售价" not in factories
+    compared = table_of(app.test_client().get(COMPARE).get_data(as_text=True))["rows"]
+    assert compared["land_use"]["texts"] == ["工业用地", "—", "工业用地", "工业用地"]
+    assert compared["invest_intensity"]["texts"][1] == "200 万元/亩"
+    assert "tax_per_mu" not in compared  # internal wherever it is declared
+    # The reserve price: internal for parcels, still public for standard land.
+    assert compared["price_wan_per_mu"]["texts"] == ["—", "20 万元/亩", "—", "—"]
     official = signed_in(app).get("/api/layers/parcels/features").get_data(as_text=True)
     assert leaked(official) == ["97531"]  # the markers are there: officials see them
 

@@ -35,6 +35,7 @@ ACCESS: dict[str | None, str | None] = {
     "basemap": None,  # the background map carries no data of ours
     "invest": None,  # 招商地图: public layers and fields only
     "siting": None,  # 智能选址: ranks the public sites by public fields
+    "invest_compare": None,  # 对比: the same public sites side by side
     "map": "official",
     "api": "official",
     "rates": "official",

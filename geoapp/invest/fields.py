@@ -23,12 +23,12 @@ class FieldRow:
     name: str
     label: str
     text: str
+    value: Any = None  # as stored (None when missing), for comparing sites by number
 
 
 def value_text(field: FieldDef, value: Any, locale: str) -> str:
     """``250.0`` of a 万元/亩 field → ``250 万元/亩``; ``listed`` → ``挂牌出让中``."""
-    if value is not None and not isinstance(value, str) and pd.isna(value):
-        value = None
+    value = _stored(value)
     if field.type == "date" and value is not None:
         day = as_date(value)
         value = day.isoformat() if day else value
@@ -49,7 +49,13 @@ def field_rows(
             name,
             layer.fields[name].label(locale),
             value_text(layer.fields[name], row.get(name), locale),
+            _stored(row.get(name)),
         )
         for name in names
         if name in public
     ]
+
+
+def _stored(value: Any) -> Any:
+    """A missing value (None, NaN, NaT) as None."""
+    return None if value is not None and not isinstance(value, str) and pd.isna(value) else value

@@ -170,7 +170,7 @@ def _numbers(ax, pt, wall: WallMap, ink: Ink, taken, capacity: int, font) -> dic
     for n, k in enumerate(order, start=1):
         spot = spots[k]
         i = chosen[spot.index]
-        _draw_label(ax, pt, spot, (px[i], py[i]), str(n), size, font)
+        draw_label(ax, pt, spot, (px[i], py[i]), str(n), size, font)
     return numbers
 
 
@@ -227,7 +227,9 @@ def priority(frame: pd.DataFrame, money: str = "total_investment") -> np.ndarray
     return np.lexsort((-amount, _rank(frame)))
 
 
-def _draw_label(ax: Axes, pt: Transform, spot, anchor, text: str, size: float, font) -> None:
+def draw_label(ax: Axes, pt: Transform, spot, anchor, text: str, size: float, font) -> None:
+    """A number in a white box at ``spot`` (``labels.place``), a leader to its marker when
+    it had to move away (the wall map's projects, the comparison's sites)."""
     x0, y0, x1, y1 = spot.box
     if spot.leader:
         line = Line2D([anchor[0], (x0 + x1) / 2], [anchor[1], (y0 + y1) / 2], transform=pt)

@@ -114,3 +114,28 @@ def fit(text: str, ems: float | None) -> str:
             break
         kept += ch
     return kept + "…"
+
+
+CLOSING = "）)，。、；：！？」』”’"  # never the first character of a line (禁则)
+
+
+def wrap(text: str, ems: float, lines: int = 3) -> list[str]:
+    """``text`` in lines of at most ``ems``: broken at a space in the line's second half
+    (between Latin words), else anywhere (Chinese), never before closing punctuation;
+    beyond ``lines`` the last is cut with an ellipsis."""
+    found, line = [], ""
+    for ch in text:
+        if line and ch not in CLOSING and text_ems(line + ch) > ems:
+            cut = line.rfind(" ")
+            if ch != " " and cut > 0 and text_ems(line[:cut]) >= ems / 2:
+                found.append(line[:cut])
+                line = line[cut + 1 :]
+            else:
+                found.append(line.rstrip())
+                line = ""
+        if line or ch != " ":
+            line += ch
+    found.append(line)
+    if len(found) > lines:
+        found = [*found[: lines - 1], fit(found[lines - 1] + "…", ems)]
+    return found

@@ -2,7 +2,8 @@
  * outlines for orientation. Everything comes from the JSON the page carries
  * (#invest-data, built by geoapp/invest/mapdata.py); there are no tiles, so nothing is asked
  * of any server. Popups are built from text nodes: a name is never read as HTML. The buttons
- * of the site list ("Map") zoom to their site and open its popup.
+ * of the site list ("Map") zoom to their site and open its popup. On the comparison each
+ * site carries its column's number.
  */
 (function () {
   "use strict";
@@ -58,11 +59,9 @@
         if (!withPopups) return;
         item.bindPopup(function () { return popup(feature.properties); }, { maxWidth: 320 });
         if (feature.properties.key) sites[feature.properties.key] = item;
-        /* The siting shortlist numbers its sites on the map as in the list. */
-        if (feature.properties.rank) {
-          item.bindTooltip(String(feature.properties.rank), {
-            permanent: true, direction: "center", className: "invest-rank", interactive: false,
-          });
+        if (feature.properties.number) {  /* the comparison: the site's column */
+          item.bindTooltip(String(feature.properties.number), { permanent: true,
+            direction: "center", className: "invest-number", interactive: false });
         }
       },
     }).addTo(map);

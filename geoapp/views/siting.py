@@ -108,7 +108,7 @@ def _map_json(ranking: Ranking | None) -> str:
                 "url": _parcel_url(r),
                 "color": kinds.get(r.kind, (r.kind, "#555"))[1],
                 "key": f"{r.layer}:{r.key}",
-                "rank": r.rank,
+                "number": r.rank,
                 "rows": [
                     [_("Kind"), kinds.get(r.kind, (r.kind,))[0]],
                     [_("Score"), "—" if r.score is None else f"{r.score:g}"],
