@@ -21,7 +21,7 @@ from geoapp import create_app
 from geoapp.geo import area_mu
 from tests.conftest import fill
 from tests.fixtures import LONG, settings_for
-from tests.invest_fixture import LONG_SEAT, invest_frames
+from tests.invest_fixture import FACTORIES, LONG_SEAT, invest_frames
 from tests.pdf import pdf_page_size, pdf_text
 
 THREE = ["parcels:P1-002", "standard_land:P1-003", "parcels:P2-001"]
@@ -138,8 +138,10 @@ def test_only_the_lowest_price_is_marked_and_distances_name_their_landmark(gpkg_
     shown = float(re.match(r"([\d.]+) 公里", seat["texts"][0]).group(1))
     assert shown == pytest.approx(math.hypot(dx, dy), abs=0.15)
     assert rows["highway_exit"]["label"] == "高速出口"
-    assert all("陇县高速出口" in t for t in rows["highway_exit"]["texts"])
-    assert "railway_station" not in rows and "airport" not in rows  # none recorded
+    texts = rows["highway_exit"]["texts"]
+    assert all("陇县高速出口" in t for t in texts[:2])  # the nearest to the 陇县 sites
+    assert "陇县东收费站" in texts[2]  # from 临泽, the fixture's other exit is a little nearer
+    assert "张掖甘州机场" in rows["airport"]["texts"][2]  # 临泽's, not the test airport
     same = table_of(gpkg_client.get(url(*THREE[:2])).get_data(as_text=True))["rows"]
     assert same["price_wan_per_mu"]["best"] == [] and same["price_wan_per_mu"]["same"]
 
@@ -251,7 +253,8 @@ def test_the_vacancy_list_picks_sites_with_a_plain_form(gpkg_client):
     form = doc.xpath("//form[contains(@class,'compare-picker')]")[0]
     assert form.get("method") == "get" and form.get("action") == "/invest/compare"
     boxes = form.xpath(".//input[@type='checkbox'][@name='site']")
-    assert sorted(b.get("value") for b in boxes) == sorted(THREE)
+    factories = [f"parcels:{key}" for key in FACTORIES]  # factory space is on offer too
+    assert sorted(b.get("value") for b in boxes) == sorted([*THREE, *factories])
     assert not [b for b in boxes if b.get("checked") is not None]
     assert form.xpath(".//button[@type='submit']")[0].text_content() == "对比所选"
     ticked = [b.get("value") for b in boxes][:2]  # what the browser sends: ticked, in order
