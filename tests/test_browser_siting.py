@@ -1,6 +1,7 @@
 """智能选址 in a real browser (Debian's chromium via Playwright), offline, on the hand-worked
 fixture of tests/test_siting.py: from the park list to the form, a ranked shortlist with its
-reasons and numbered map, a shared link that gives the same list, and a parcel's PDF sheet —
+reasons and numbered map, a shared link that gives the same list, two sites compared, and a
+parcel's PDF sheet —
 at an office screen and a phone. axe-core finds no WCAG 2 A/AA violation on the form, the
 shortlist or the refused form at each screen size.
 """
@@ -92,8 +93,14 @@ def test_an_investor_finds_a_ranked_shortlist_and_shares_it(browser, served, scr
         finally:
             other.close()
 
+        page.locator("li.ranked").nth(0).get_by_role("checkbox", name="对比").check()
+        page.locator("li.ranked").nth(2).get_by_role("checkbox", name="对比").check()
         with page.expect_navigation():
-            page.get_by_role("link", name="S1号标准地").click()
+            page.get_by_role("button", name="对比所选地块（2 至 4 个）").click()
+        heads = [h.get_attribute("data-site") for h in page.locator("th.compare-site").all()]
+        assert heads == ["standard_land:S1", "parcels:A3"]  # in the shortlist's order
+        with page.expect_navigation():
+            page.get_by_role("link", name="S1号标准地", exact=True).click()
         with page.expect_download() as download:
             page.get_by_role("link", name="下载地块说明书（PDF，A4）").click()
         text = pdf_text(download.value.path().read_bytes())
