@@ -285,8 +285,13 @@ def settings_for(where: Path | str) -> dict[str, str]:
 
 def snapshot(store: Store) -> tuple:
     """Everything a user could see of the data: every table, the history, the version."""
-    tables = {t: store.read(t).to_wkt().to_dict("records") for t in store.tables()}
+    tables = {t: _records(store.read(t).to_wkt()) for t in store.tables()}
     return store.version(), tables, store.history()
+
+
+def _records(frame) -> list[dict]:
+    """Rows with every missing value as None: NaN is not equal to itself, a blank is."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
 
 
 # The app as `make run` serves it: gunicorn, 2 workers × 4 threads, preloaded.
