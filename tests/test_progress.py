@@ -93,3 +93,48 @@ def test_warnings_at_a_date_for_a_frame_of_projects():
         "投资完成率10.0%"
     )
     assert found.loc[9].tolist() == ["green", ""]
+
+
+def test_a_whole_column_gets_the_warnings_each_project_gets_alone():
+    """The dashboard, 红黑榜 and print work a province out at once (``warnings_at``); each row
+    must come out as ``project_warning`` says for that project, whatever form its cells take
+    (dates as text, timestamps or missing; figures as text, numbers or missing)."""
+    import pandas as pd
+
+    from geoapp.progress import warnings_at
+
+    as_of = date(2026, 6, 30)
+    rows = [
+        ("2026-03-01", None, 1000, 0),  # 3 months late: red
+        ("2026-05-15", None, None, None),  # 1 month late: yellow
+        (pd.Timestamp("2026-07-01"), None, 1000, 0),  # not due yet: green
+        ("2026-01-01", "2026-02-01", 1000, 300),  # 30 % done, 49.6 % of the year: yellow
+        ("2026-01-01", date(2026, 2, 1), "1000", "100"),  # 10 % done: red
+        ("2026-01-01", "2026-02-01", 0, 100),  # no plan: green
+        (None, "2026-08-01", 1000, 0),  # starts after the reporting date, no plan date: green
+        ("not a date", None, float("nan"), None),
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["planned_start", "actual_start", "annual_plan", "completed"]
+    )
+    found = warnings_at(frame, as_of, WarningRules())
+    alone = []
+    for planned, actual, plan, done in rows:
+        day = pd.to_datetime(pd.Series([planned, actual], dtype=object), errors="coerce")
+        dates = [None if pd.isna(d) else d.date() for d in day]
+        figures = [
+            None if pd.isna(v) else float(v) for v in pd.to_numeric([plan, done], errors="coerce")
+        ]
+        alone.append(project_warning(*dates, *figures, as_of))
+    assert list(zip(found["warning"], found["warning_reason"], strict=True)) == alone
+    assert list(found["warning"]) == [
+        "red",
+        "yellow",
+        "green",
+        "yellow",
+        "red",
+        "green",
+        "green",
+        "green",
+    ]
+    assert found["warning_reason"][0] == "计划3月开工，逾期3个月未开工"
