@@ -104,15 +104,22 @@ def _best(key: np.ndarray, misses: np.ndarray, count: int) -> np.ndarray:
 def _tally(checks: list[Check], settings: SitingSettings, size: int):
     """Per site: weight earned, weight possible, requirements met, missed and applying."""
     earned, possible = np.zeros(size), np.zeros(size)
-    met, misses, applicable = (np.zeros(size, dtype=int) for _ in range(3))
+    met, misses, applicable = (np.zeros(size, dtype=np.int32) for _ in range(3))
     for check in checks:
         weight = settings.weights[check.key]
         credit = _credit(check, settings.tolerance)
+        fully = credit >= 1
+        if check.applies.all():  # most requirements concern every site: no mask to apply
+            earned += weight * credit
+            possible += weight
+            met += fully
+            misses += ~fully
+            applicable += 1
+            continue
         applies = check.applies
         earned += np.where(applies, weight * credit, 0)
-        possible += np.where(applies, weight, 0)
-        fully = applies & (credit >= 1)
-        met += fully
+        possible += weight * applies
+        met += applies & fully
         misses += applies & ~fully
         applicable += applies
     return earned, possible, met, misses, applicable
@@ -121,18 +128,32 @@ def _tally(checks: list[Check], settings: SitingSettings, size: int):
 def _credit(check: Check, tolerance: float) -> np.ndarray:
     """1 when the value meets the limits; falling to 0 at ``tolerance`` beyond; 0 unknown."""
     value = check.value
-    short = np.zeros(len(value))
     with np.errstate(invalid="ignore", divide="ignore"):
+        gaps = []
         if check.low is not None:
-            low = np.broadcast_to(np.asarray(check.low, dtype=float), value.shape)
-            gap = np.where(low > 0, (low - value) / low, 0)
-            short = np.maximum(short, np.where(np.isnan(low), np.nan, gap))
+            gaps.append(_short_of(value, check.low))
         if check.high is not None:
-            high = np.broadcast_to(np.asarray(check.high, dtype=float), value.shape)
-            gap = np.where(high > 0, (value - high) / high, np.where(value > high, np.inf, 0))
-            short = np.maximum(short, gap)
-        credit = np.clip(1 - np.maximum(short, 0) / tolerance, 0, 1)
-    return np.where(np.isnan(value) | np.isnan(short), 0.0, credit)
+            gaps.append(_beyond(value, check.high))
+        short = gaps[0] if len(gaps) == 1 else np.maximum(*gaps)
+        credit = np.clip(1 - short / tolerance, 0, 1)  # a value within its limits: 1
+    credit[np.isnan(credit) | np.isnan(value)] = 0.0
+    return credit
+
+
+def _short_of(value: np.ndarray, low: np.ndarray | float) -> np.ndarray:
+    """How far below ``low``, as a share of it (NaN where the limit is not recorded)."""
+    if np.ndim(low) == 0:
+        return (low - value) / low if low > 0 else np.zeros_like(value)
+    gap = np.where(low > 0, (low - value) / low, 0.0)
+    gap[np.isnan(low)] = np.nan
+    return gap
+
+
+def _beyond(value: np.ndarray, high: float) -> np.ndarray:
+    """How far above ``high``, as a share of it (anything above a limit of 0 is too far)."""
+    if high > 0:
+        return (value - high) / high
+    return np.where(value > high, np.inf, 0.0)
 
 
 def _statuses(check: Check, rows: np.ndarray) -> np.ndarray:
