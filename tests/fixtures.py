@@ -88,10 +88,10 @@ def tiny_frames() -> dict[str, gpd.GeoDataFrame]:
     parks["area_mu"] = area_mu(parks)
     parcels = _frame(
         [
-            _parcel("P1-001", "P1", LONG, "occupied", box(106.80, 34.85, 106.81, 34.86)),
-            _parcel("P1-002", "P1", LONG, "available", box(106.81, 34.85, 106.82, 34.86)),
-            _parcel("P1-003", "P1", LONG, "standard_land", box(106.82, 34.85, 106.83, 34.86)),
-            _parcel("P2-001", "P2", LINZE, "available", box(100.1, 39.1, 100.11, 39.11)),
+            parcel_row("P1-001", "P1", LONG, "occupied", box(106.80, 34.85, 106.81, 34.86)),
+            parcel_row("P1-002", "P1", LONG, "available", box(106.81, 34.85, 106.82, 34.86)),
+            parcel_row("P1-003", "P1", LONG, "standard_land", box(106.82, 34.85, 106.83, 34.86)),
+            parcel_row("P2-001", "P2", LINZE, "available", box(100.1, 39.1, 100.11, 39.11)),
         ]
     )
     parcels["area_mu"] = area_mu(parcels)
@@ -175,7 +175,8 @@ def tiny_frames() -> dict[str, gpd.GeoDataFrame]:
     }
 
 
-def _parcel(pid: str, park: str, county: str, state: str, geometry) -> dict:
+def parcel_row(pid: str, park: str, county: str, state: str, geometry) -> dict:
+    """A parcel of industrial land at 20 万元/亩, as the fixtures write them."""
     return {
         "parcel_id": pid,
         "park_id": park,

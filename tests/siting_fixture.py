@@ -15,7 +15,7 @@ import geopandas as gpd
 import pandas as pd
 from shapely.geometry import Point, box
 
-from tests.fixtures import LINZE, LONG
+from tests.fixtures import LINZE, LONG, parcel_row
 from tests.invest_fixture import invest_frames
 
 S1_CENTRE = (106.805, 34.855)
@@ -56,15 +56,9 @@ def _frame(rows: list[dict]) -> gpd.GeoDataFrame:
 
 
 def _parcel(pid, park, county, state, mu, price, geometry) -> dict:
-    return {
-        "parcel_id": pid,
-        "park_id": park,
-        "county_code": county,
-        "land_state": state,
-        "land_use": "工业用地",
+    return parcel_row(pid, park, county, state, geometry) | {
         "area_mu": float(mu),
         "price_wan_per_mu": price,
-        "geometry": geometry,
     }
 
 

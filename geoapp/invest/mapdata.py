@@ -21,7 +21,7 @@ from geoapp.invest.parks import ParkView
 from geoapp.invest.sites import AVAILABLE, FACTORY, INDUSTRIES
 from geoapp.invest.vacancies import Site
 from geoapp.ogc_html import number
-from geoapp.render import COORD_DECIMALS
+from geoapp.render import COORD_DECIMALS, chrome_texts, script_json
 
 
 def feature(geometry: BaseGeometry, properties: dict[str, Any]) -> dict[str, Any]:
@@ -96,3 +96,16 @@ def outline_features(outlines: Iterable[tuple[BaseGeometry, str]]) -> list[dict]
         for g, name in outlines
         if g is not None and not g.is_empty
     ]
+
+
+def map_json(data: dict) -> str:
+    """The JSON an investors' map reads (``invest.js``), with its controls' texts in the
+    page's language."""
+    texts = chrome_texts()
+    data["texts"] = {
+        "zoomIn": texts["zoomIn"],
+        "zoomOut": texts["zoomOut"],
+        "details": _("Details"),
+        "map": _("Map of the sites"),
+    }
+    return script_json(data)

@@ -25,6 +25,7 @@ from geoapp.invest.leads import Subject, save_lead
 from geoapp.invest.mapdata import (
     area_text,
     floor_text,
+    map_json,
     outline_features,
     park_features,
     site_features,
@@ -34,7 +35,6 @@ from geoapp.invest.sites import BOUNDARIES, FACTORY, PARKS, public_layer
 from geoapp.invest.vacancies import MAX_SITES, Site, factory_sites, find_site, vacant_sites
 from geoapp.ogc_html import number
 from geoapp.outputs.parcel_sheet import SheetContent, parcel_sheet
-from geoapp.render import chrome_texts, script_json
 from geoapp.services import services
 from geoapp.stores.base import Query
 
@@ -71,7 +71,7 @@ def parks():
         "outlines": outline_features(_county_outlines(views)),
     }
     return render_template(
-        "invest_parks.html", parks=views, map_data=_map_json(data), locale=_locale()
+        "invest_parks.html", parks=views, map_data=map_json(data), locale=_locale()
     )
 
 
@@ -116,7 +116,7 @@ def factories():
         total=total,
         floor=sum(f.floor_m2 or 0 for f in counted) if counted else None,
         park_names={v.park_id: v.name for v in views},
-        map_data=_map_json(data),
+        map_data=map_json(data),
         locale=_locale(),
     )
 
@@ -186,7 +186,7 @@ def _vacancy_page(park: ParkView | None, views, sites: list[Site], total: int, f
         park_names={v.park_id: v.name for v in views},
         legend=_legend(sites),
         form=form,
-        map_data=_map_json(data),
+        map_data=map_json(data),
         locale=_locale(),
     )
 
@@ -207,7 +207,7 @@ def _parcel_page(layer_id: str, parcel_id: str, form: EnquiryForm, status: int |
         park=park,
         distances=_distances(site),
         form=form,
-        map_data=_map_json(data),
+        map_data=map_json(data),
         locale=_locale(),
     )
     return page, status or _form_status(form)
@@ -258,14 +258,3 @@ def _county_outlines(views: list[ParkView]) -> list[tuple]:
     query = Query(any_of={layer.id_field: codes}, columns=tuple({layer.id_field, name}))
     frame = services().store.read(layer.table, query)
     return list(zip(frame.geometry, frame[name].astype(str), strict=True))
-
-
-def _map_json(data: dict) -> str:
-    texts = chrome_texts()
-    data["texts"] = {
-        "zoomIn": texts["zoomIn"],
-        "zoomOut": texts["zoomOut"],
-        "details": _("Details"),
-        "map": _("Map of the sites"),
-    }
-    return script_json(data)

@@ -30,11 +30,10 @@ from geoapp.invest.compare import (
     compare_sites,
     parse_selection,
 )
-from geoapp.invest.mapdata import park_features, site_features
+from geoapp.invest.mapdata import map_json, park_features, site_features
 from geoapp.invest.vacancies import Site
 from geoapp.outputs.compare_sheet import CompareContent, compare_sheet
 from geoapp.services import services
-from geoapp.views.invest import _map_json  # the investors' maps share their texts
 
 bp = Blueprint("invest_compare", __name__, url_prefix="/invest")
 bp.add_app_template_global(MAX_COMPARED, "max_compared")
@@ -122,7 +121,7 @@ def _page(comparison: Comparison | None, error: GeoappError | None):
         for found, column in zip(sites, columns, strict=True):
             found["properties"]["number"] = column.number
         data = {"parks": park_features(parks.values(), _park_url), "sites": sites, "fit": "sites"}
-        map_data = _map_json(data)
+        map_data = map_json(data)
     return render_template(
         "invest_compare.html",
         comparison=comparison,

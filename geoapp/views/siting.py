@@ -12,12 +12,11 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
-from geoapp.invest.mapdata import feature
+from geoapp.invest.mapdata import feature, map_json
 from geoapp.invest.sites import PARCELS, kind_of, public_layer
 from geoapp.invest.siting import Ranked, Ranking, rank_sites
 from geoapp.invest.siting_candidates import candidates
 from geoapp.invest.siting_need import Need, parse_need
-from geoapp.render import chrome_texts, script_json
 from geoapp.services import services
 
 bp = Blueprint("siting", __name__, url_prefix="/invest")
@@ -118,16 +117,4 @@ def _map_json(ranking: Ranking | None) -> str:
         )
         for r in (ranking.results if ranking else [])
     ]
-    texts = chrome_texts()
-    return script_json(
-        {
-            "sites": sites,
-            "fit": "sites",
-            "texts": {
-                "zoomIn": texts["zoomIn"],
-                "zoomOut": texts["zoomOut"],
-                "details": _("Details"),
-                "map": _("Map of the shortlist"),
-            },
-        }
-    )
+    return map_json({"sites": sites, "fit": "sites"})
