@@ -19,6 +19,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp.auth.access import limiter
 from geoapp.errors import NotFound
+from geoapp.invest.attachments import stored as stored_attachments
 from geoapp.invest.enquiry import EnquiryForm
 from geoapp.invest.landmarks import distances_from, read_landmarks
 from geoapp.invest.leads import Subject, save_lead
@@ -124,7 +125,8 @@ def factories():
 @bp.route("/parcels/<layer_id>/<parcel_id>", methods=["GET", "POST"])
 @enquiry_limit
 def parcel(layer_id: str, parcel_id: str):
-    """地块详情: a site's indicators, its park's utilities and contact, distances, the sheet."""
+    """地块详情: a site's indicators, photos and documents, its park's utilities and contact,
+    distances, the sheet."""
     return _parcel_page(layer_id, parcel_id, EnquiryForm())
 
 
@@ -206,6 +208,7 @@ def _parcel_page(layer_id: str, parcel_id: str, form: EnquiryForm, status: int |
         site=site,
         park=park,
         distances=_distances(site),
+        attachments=stored_attachments(services().store, (site.layer.id, site.key)),
         form=form,
         map_data=_map_json(data),
         locale=_locale(),
