@@ -127,7 +127,11 @@ def received(upload: photos.Upload | None, limits: Limits) -> Received:
     if upload is None or not upload.filename:
         raise photos.Refused(_("Choose a photo or a PDF to attach."))
     name = photos.short_name(upload.filename)
-    data = upload.stream.read(limits.largest + 1)
+    return taken(name, upload.stream.read(limits.largest + 1), limits)
+
+
+def taken(name: str, data: bytes, limits: Limits) -> Received:
+    """``data`` as a photo or a PDF, or ``photos.Refused`` naming ``name`` and the reason."""
     if is_pdf(data):
         check_pdf(name, data, limits.document_bytes)
         digest = hashlib.sha256(data).hexdigest()
