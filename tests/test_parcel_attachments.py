@@ -154,6 +154,9 @@ def test_an_editor_attaches_a_photo_and_a_pdf_that_anyone_sees_and_downloads(app
                     links[0].replace("/parcels/", "/standard_land/", 1)):  # fmt: skip
         assert visitor.get(missing).status_code == 404, missing
     assert section(visitor.get("/invest/parcels/parcels/P2-001").get_data(as_text=True)) == ""
+    sheet = pdf_text(visitor.get(PAGE + ".pdf").get_data())  # the one-page sheet names the PDF
+    assert "地块页可下载的文件" in sheet and "· 区域评估报告摘要" in sheet
+    assert "地块现状（东南角）" not in sheet  # photos are on the page only
 
 
 def test_standard_land_takes_attachments_of_its_own(app, editor, where):
