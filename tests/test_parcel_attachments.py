@@ -271,6 +271,9 @@ def test_a_body_larger_than_any_file_is_refused_before_it_is_read(editor, where)
     assert answer.status_code == 413
     error = re.search(r'id="e-file">([^<]+)<', answer.get_data(as_text=True)).group(1)
     assert "文件超过 0.0954 MB，未上传任何内容" in error
+    project = open_store(where).read("projects").index[0]
+    huge = sent(b"\0" * 1_200_000, "huge.pdf", "大文件")
+    assert editor.post(f"/edit/projects/{project}/attachments", data=huge).status_code == 404
     assert state(where) == before
 
 

@@ -17,7 +17,8 @@ from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp import editing
-from geoapp.errors import NotFound
+from geoapp.errors import GeoappError, NotFound
+from geoapp.handlers import handle_geoapp_error, handle_http_error
 from geoapp.invest.attachments import (
     MAX_CAPTION,
     Limits,
@@ -91,8 +92,11 @@ def removal(layer_id: str, fid: str, digest: str):
 def too_large(error):
     """A body larger than any file the form takes: refused beside the file, nothing kept."""
     if request.endpoint != "attachments.attachments":
-        raise error
-    layer, site = _site(**request.view_args)
+        return handle_http_error(error)  # the app's answer, as without this handler
+    try:
+        layer, site = _site(**request.view_args)
+    except GeoappError as refused:  # no such site for this user: say that, not the size
+        return handle_geoapp_error(refused)
     mb = megabytes(Limits.of(services().config).largest)
     message = _("The file is larger than %(mb)s MB: nothing was attached.", mb=mb)
     return _page(layer, site, {"file": message}), 413
