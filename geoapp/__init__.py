@@ -63,9 +63,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_i18n(app)
     register_handlers(app)
     app.config["RATELIMIT_STORAGE_URI"] = config.ratelimit_storage
+    from geoapp.views.attachments import allow_attachment_uploads
     from geoapp.views.photos import allow_photo_uploads
 
     app.before_request(allow_photo_uploads)  # before the CSRF check of ``init_access`` reads
+    app.before_request(allow_attachment_uploads)
     init_access(app, lambda: services.store)
     register_budget(app, config.request_seconds)
     register_filters(app)
@@ -74,6 +76,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         OFFICIAL_AUDIENCE,
         admin,
         api,
+        attachments,
         auth,
         basemap,
         dashboard,
@@ -82,6 +85,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports,
         invest,
         invest_compare,
+        invest_files,
         leads,
         map,
         ogc,
@@ -98,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         imports.bp,
         edit.bp,
         edit.history_bp,
+        attachments.bp,
         admin.bp,
         leads.bp,
     ):  # per user, only for POST and the like
@@ -108,9 +113,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(edit.history_bp)  # /history/<layer>/<id>: who changed what
     app.register_blueprint(admin.bp)  # /admin/…: accounts, retired records
     app.register_blueprint(photos.bp)  # /photos/projects/<id>/<month>/<sha256>: site photos
+    app.register_blueprint(attachments.bp)  # /edit/<layer>/<id>/attachments: a site's files
     app.register_blueprint(invest.bp)  # /invest/…: the investors' public pages
     app.register_blueprint(siting.bp)  # /invest/siting: 智能选址, the ranked shortlist
     app.register_blueprint(invest_compare.bp)  # /invest/compare: up to four sites side by side
+    app.register_blueprint(invest_files.bp)  # /invest/files/<layer>/<id>/<sha256>: a site's files
     app.register_blueprint(leads.bp)  # /leads: their enquiries, for the officials
     app.register_blueprint(api.bp)
     app.register_blueprint(rates.bp)

@@ -107,9 +107,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "GEOAPP_PHOTO_MAX_BYTES",
         str(8 * 1024 * 1024),
-        "largest site photo the monthly progress form accepts (bytes; default 8 MB)",
+        "largest site photo the monthly progress form, or a parcel's attachments, accept "
+        "(bytes; default 8 MB)",
     ),
     Setting("GEOAPP_PHOTO_MAX_COUNT", "6", "most site photos one save of the progress form takes"),
+    Setting(
+        "GEOAPP_DOCUMENT_MAX_BYTES",
+        str(20 * 1024 * 1024),
+        "largest PDF document attached to a parcel or standard-land parcel (bytes; default 20 MB)",
+    ),
+    Setting(
+        "GEOAPP_ATTACHMENT_MAX_COUNT",
+        "12",
+        "most photos and documents one parcel or standard-land parcel may have attached",
+    ),
     Setting("GEOAPP_UPLOAD_HOURS", "24", "hours an upload waits to be applied before removal"),
     Setting(
         "GEOAPP_UPLOADS",
@@ -146,6 +157,12 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 READS = ("memory", "sql")
+FILE_LIMITS = (  # whole numbers of at least 1
+    "GEOAPP_PHOTO_MAX_BYTES",
+    "GEOAPP_PHOTO_MAX_COUNT",
+    "GEOAPP_DOCUMENT_MAX_BYTES",
+    "GEOAPP_ATTACHMENT_MAX_COUNT",
+)
 RATELIMIT_STORES = ("memory://", "memcached://")
 KNOWN_KEYS = ("dev-only-change-me", "dev", "secret", "change-me", "changeme")
 LIMIT = re.compile(r"^\d+ per (second|minute|hour|day)$")
@@ -184,6 +201,8 @@ class Config:
     max_upload_mb: int
     photo_max_bytes: int
     photo_max_count: int
+    document_max_bytes: int
+    attachment_max_count: int
     upload_hours: int
     warm_up: bool
     uploads: str
@@ -209,7 +228,7 @@ class Config:
         values["warm_up"] = _switch("GEOAPP_WARM_UP", values["warm_up"])
         values["https"] = _switch("GEOAPP_HTTPS", values["https"])
         values["max_upload_mb"] = _whole_number("GEOAPP_MAX_UPLOAD_MB", values["max_upload_mb"])
-        for name in ("GEOAPP_PHOTO_MAX_BYTES", "GEOAPP_PHOTO_MAX_COUNT"):
+        for name in FILE_LIMITS:
             values[_KEY_OF[name]] = _whole_number(name, values[_KEY_OF[name]])
         values["upload_hours"] = _whole_number("GEOAPP_UPLOAD_HOURS", values["upload_hours"])
         values["uploads_mb"] = _whole_number("GEOAPP_UPLOADS_MB", values["uploads_mb"])
@@ -275,8 +294,7 @@ class Config:
             )
         for name, value in (
             ("GEOAPP_IMPORT_MAX_ROWS", self.import_max_rows),
-            ("GEOAPP_PHOTO_MAX_BYTES", self.photo_max_bytes),
-            ("GEOAPP_PHOTO_MAX_COUNT", self.photo_max_count),
+            *((name, getattr(self, _KEY_OF[name])) for name in FILE_LIMITS),
         ):
             if value < 1:
                 raise ConfigError(f"{name} must be at least 1")

@@ -84,6 +84,11 @@ class Refused(ValueError):
     """A file that is not taken; the message names it and says why, in the user's language."""
 
 
+class NotAnImage(Refused):
+    """A file no image decoder knows: a form that also takes other kinds (a site's PDFs,
+    ``geoapp.invest.attachments``) says so in its own words."""
+
+
 def photos_schema() -> TableSchema:
     text, number = FieldSpec("text"), FieldSpec("number")
     fields = {
@@ -114,7 +119,7 @@ def received(
                       sent=len(sent))]  # fmt: skip
     photos, refusals = [], []
     for upload in sent:
-        name = _short(upload.filename or "")
+        name = short_name(upload.filename or "")
         try:
             photos.append(checked(name, upload.stream.read(max_bytes + 1), max_bytes))
         except Refused as refused:
@@ -155,7 +160,7 @@ def _opened(name: str, data: bytes) -> Image.Image:
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             image = None
         except Exception:  # unidentified, or a header Pillow cannot parse
-            raise Refused(_("“%(name)s” is not a JPEG, PNG or WebP image.", name=name)) from None
+            raise NotAnImage(_("“%(name)s” is not a JPEG, PNG or WebP image.", name=name)) from None
     if image is None or image.width * image.height > MAX_PIXELS:
         million = f"{MAX_PIXELS / 1e6:g}"
         raise Refused(
@@ -187,7 +192,7 @@ def _thumbnail(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def _short(filename: str) -> str:
+def short_name(filename: str) -> str:
     """The file's own name (some browsers send a path), cut to a readable length."""
     name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip()
     return name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"

@@ -6,7 +6,8 @@ rows are keyed by project code and month, and its stage takes the projects' stat
 A month's site photos (``progress_photos``, ``geoapp.photos``) are keyed by project code, month
 and digest. The column choices saved for sheet layouts (``import_mappings``), the areas drawn
 on the map (``drawn_areas``), the landmarks distances are measured to (``landmarks``) and the
-investors' enquiries (``leads``) are records too.
+investors' enquiries (``leads``) and the photos and documents attached to a site
+(``site_attachments``, ``geoapp.invest.attachments``) are records too.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from geoapp.auth.users import TOKENS_TABLE, USERS_TABLE, tokens_schema, users_schema
 from geoapp.drawn import DRAWN_TABLE, drawn_schema
 from geoapp.imports.mapping import MAPPINGS_TABLE, mappings_schema
+from geoapp.invest.attachments import ATTACHMENTS_TABLE, attachments_schema
 from geoapp.invest.landmarks import LANDMARKS_TABLE, landmarks_schema
 from geoapp.invest.leads import LEADS_TABLE, leads_schema
 from geoapp.layers import LayerDef
@@ -72,4 +74,5 @@ def record_schemas(layers: list[LayerDef]) -> dict[str, TableSchema]:
     schemas[TOKENS_TABLE] = tokens_schema()
     schemas[LANDMARKS_TABLE] = landmarks_schema()
     schemas[LEADS_TABLE] = leads_schema()
+    schemas[ATTACHMENTS_TABLE] = attachments_schema()
     return schemas

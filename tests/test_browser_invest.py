@@ -5,31 +5,36 @@ the park list to a park's vacancy map, to a standard-land parcel's page, its PDF
 downloaded and read with pdftotext, and an enquiry sent (with a name written like HTML, which
 stays text); through the ready-built factory space (/invest/factories); two sites ticked on
 the free land, compared, the comparison's PDF downloaded and a column removed — at an office
-screen (1366×768) and a phone (390×844). axe-core finds no WCAG 2
-A/AA violation on any investors' page, nor on the officials' leads page, at the screen sizes
-of tests/test_browser.py. Requests leaving the app are blocked and recorded, as there.
+screen (1366×768) and a phone (390×844); an editor attaches a photo and a PDF to a parcel that
+an anonymous visitor then sees on its page at both sizes. axe-core finds no WCAG 2 A/AA
+violation on any investors' page, nor on the officials' leads and attachment pages, at the
+screen sizes of tests/test_browser.py. Requests leaving the app are blocked and recorded, as there.
 """
 
 # ruff: noqa: F811 (fixtures imported from tests/test_browser.py are arguments by name)
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Iterator
 
 import pytest
 
 from geoapp.invest.leads import LEADS_TABLE
-from tests.accounts import signed_context
+from tests.accounts import PASSWORD, provision, signed_context
 from tests.conftest import fill
-from tests.fixtures import XSS_NAME, open_store, serve, settings_for
+from tests.fixtures import LONG, XSS_NAME, open_store, serve, settings_for
 from tests.invest_fixture import invest_frames
 from tests.test_browser import AXE, JS_AXE, SCREENS, Tab, browser, watch  # noqa: F401
+from tests.test_parcel_attachments import pdf
+from tests.test_photos import jpeg
 
 pytestmark = pytest.mark.browser
 
 JOURNEY_SCREENS = {"office": (1366, 768), "phone": (390, 844)}
 JS_MAP_READY = "() => document.querySelector('#invest-map[data-ready]')"
 JS_SHAPES = "() => document.querySelectorAll('#invest-map path.leaflet-interactive').length"
+JS_IMAGE_LOADED = "(img) => img.complete && img.naturalWidth > 0"
 
 
 @pytest.fixture(scope="module")
@@ -235,3 +240,93 @@ def test_the_investors_pages_have_no_wcag_violations(browser, served, screen):
         assert tab.page.evaluate(JS_AXE) == [], ("/leads", screen)
     finally:
         signed.close()
+
+
+def test_an_editor_attaches_a_photo_that_an_investor_then_sees(browser, served, tmp_path):
+    """An editor of 陇县 signs in, goes from P1-002's edit form to 照片和文件, is told a text file
+    named ``.jpg`` is no photo beside the field, attaches a photo and a PDF; an anonymous
+    visitor then finds both on the parcel page at an office screen and a phone: the thumbnail
+    loaded, the original and the PDF downloaded byte for byte; axe-core finds no violation on
+    the editor's pages nor on the parcel page."""
+    base, where = served
+    provision(open_store(where), "editor_long", "editor", LONG)
+    photo, notes, document = (
+        tmp_path / "地块现状.jpg",
+        tmp_path / "notes.jpg",
+        tmp_path / "报告.pdf",
+    )
+    photo.write_bytes(jpeg(11, (1600, 1200)))
+    notes.write_text("not a photo\n" * 20)
+    document.write_bytes(pdf("Site report"))
+    parcels = open_store(where).read("parcels")
+    fid = int(parcels.index[parcels["parcel_id"] == "P1-002"][0])
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    try:
+        tab = watch(context.new_page(), base)
+        page = tab.page
+        page.goto(base + "/login")
+        page.fill("input[name=username]", "editor_long")
+        page.fill("input[name=password]", PASSWORD)
+        with page.expect_navigation():
+            page.click("button[type=submit]")
+        page.goto(f"{base}/edit/parcels/{fid}")
+        with page.expect_navigation():
+            page.get_by_role("link", name="照片和文件").click()
+        assert page.get_by_role("heading", name="照片和文件: P1-002", level=1).is_visible()
+        assert "公开：投资者可在地块页查看" in page.locator(".public-notice").inner_text()
+        _no_wcag_violations(page, "attachments, none yet")
+
+        for file, caption in (
+            (notes, "现场记录"),
+            (photo, "地块现状（东南角）"),
+            (document, "地块报告"),
+        ):
+            page.set_input_files("#f-file", str(file))
+            page.get_by_label("说明", exact=True).fill(caption)
+            with page.expect_navigation():
+                page.get_by_role("button", name="上传").click()
+            if file is notes:
+                error = page.locator("#e-file")
+                assert "“notes.jpg”既不是照片" in error.inner_text()
+                assert page.get_by_label("照片或 PDF 文件").get_attribute("aria-invalid") == "true"
+                _no_wcag_violations(page, "attachment refused")
+            else:
+                assert "已上传" in page.get_by_role("status").inner_text()
+        thumbnail = page.locator(".attachment-photos img")
+        thumbnail.scroll_into_view_if_needed()
+        page.wait_for_function(JS_IMAGE_LOADED, arg=thumbnail.element_handle())
+        assert page.locator(".document-list").inner_text().startswith("地块报告\n报告.pdf · PDF")
+        _no_wcag_violations(page, "attachments, two")
+        with page.expect_navigation():
+            page.get_by_role("link", name="移除 地块报告").click()
+        assert page.get_by_role("heading", name="移除“地块报告”？").is_visible()
+        _no_wcag_violations(page, "removal asked")
+        assert tab.errors == [] and tab.external == []
+    finally:
+        context.close()
+
+    for screen, (width, height) in JOURNEY_SCREENS.items():
+        context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
+        try:
+            tab = watch(context.new_page(), base)
+            page = tab.page
+            page.goto(base + "/invest/parcels/parcels/P1-002")
+            section = page.get_by_role("region", name="照片和文件")
+            image = section.get_by_role("img", name="照片：地块现状（东南角）")
+            image.scroll_into_view_if_needed()
+            page.wait_for_function(JS_IMAGE_LOADED, arg=image.element_handle())
+            assert image.is_visible() and "地块现状（东南角）" in section.inner_text()
+            assert re.search(r"报告\.pdf · PDF · \d+ KB", section.inner_text())
+            original = section.locator(".attachment-photos a").get_attribute("href")
+            assert page.request.get(base + original).body() == photo.read_bytes()
+            pdf_link = section.get_by_role("link", name="地块报告")
+            assert page.request.get(base + pdf_link.get_attribute("href")).body() == (
+                document.read_bytes()
+            )
+            wide = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            assert not wide, screen
+            _no_wcag_violations(page, ("parcel page with attachments", screen))
+            assert tab.errors == [] and tab.external == []
+            assert not [s for _url, s in tab.responses if s >= 400]
+        finally:
+            context.close()

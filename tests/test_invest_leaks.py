@@ -5,12 +5,15 @@ sign-in), asked by an anonymous visitor, for every park and site of the data.
 Markers are planted in every internal field of every layer (the projects layer is internal
 whole; a copy of the layer files also makes a park's phone and power capacity, a parcel's
 reserve price and a factory's sale price, and a standard-land indicator internal, to prove the
-pages follow the files' decision) and in every field of the leads table. Answers are read as a
-person reads them: HTML and JSON as text, PDF sheets through pdftotext, vector tiles decoded.
+pages follow the files' decision) and in every field of the leads table; every site has a
+photo and a PDF attached by an uploader whose name is marked (the files are public, who
+attached them is not). Answers are read as a person reads them: HTML and JSON as text, PDF
+sheets and documents through pdftotext, vector tiles decoded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import shutil
 from pathlib import Path
@@ -20,6 +23,7 @@ import pytest
 from geoapp import create_app
 from geoapp.auth.access import ACCESS
 from geoapp.config import PROJECT_ROOT
+from geoapp.invest.attachments import Limits, attach, taken
 from geoapp.invest.leads import LEADS_TABLE, leads_schema
 from geoapp.layers import LayerDef, load_layers
 from geoapp.schemas import record_schemas
@@ -30,6 +34,8 @@ from tests.fixtures import LONG, SqlReads, settings_for
 from tests.invest_fixture import invest_frames
 from tests.test_access import text_of
 from tests.test_invest_compare import table_of
+from tests.test_parcel_attachments import pdf
+from tests.test_photos import png
 from tests.test_tiles import tile_of
 
 TEXT_MARK = "SECRET"
@@ -97,6 +103,8 @@ def app(request, tmp_path_factory):
         PostGISStore.create(where, frames, schemas)
     app = create_app(settings_for(where) | {"GEOAPP_LAYERS_DIR": str(folder)})
     _plant_a_lead(app.extensions["geoapp"].store)
+    with app.test_request_context():
+        _attach_to_every_site(app.extensions["geoapp"].store)
     return app
 
 
@@ -105,6 +113,18 @@ def _plant_a_lead(store) -> None:
     values |= {"subject_layer": "parks", "subject_id": "P1", "park_id": "P1", "county_code": LONG}
     values |= {"status": "new"}
     store.apply(ChangeSet("tests", [Change("insert", LEADS_TABLE, ("lead-1",), values)]))
+
+
+FILES = {"现状.png": png(), "区域评估报告.pdf": pdf()}  # attached to every site
+
+
+def _attach_to_every_site(store) -> None:
+    limits = Limits(10**6, 10**6, 12)
+    for layer in ("parcels", "standard_land"):
+        for key in store.read(layer)["parcel_id"]:
+            for name, data in FILES.items():
+                file = taken(name, data, limits)
+                attach(store, (layer, key), file, f"{name} 说明", f"{TEXT_MARK}uploader", limits)
 
 
 def public_rules(app) -> list:
@@ -136,6 +156,7 @@ def samples(app) -> dict[str, list[str]]:
         "x": [str(x)],
         "y": [str(y)],
         "filename": ["invest.js"],
+        "digest": [hashlib.sha256(data).hexdigest() for data in FILES.values()],
         "ext": ["png"],
         "parcel_id": [
             *store.read("parcels")["parcel_id"],
@@ -197,6 +218,13 @@ def test_no_public_answer_carries_an_internal_value(app):
     assert statuses["/invest/parks/P1"] == 200
     assert statuses["/invest/factories"] == statuses["/invest/factories?park=P1"] == 200
     assert statuses[COMPARE] == 200 and statuses[COMPARE.replace("compare?", "compare.pdf?")] == 200
+    files = {u for u in asked if u.startswith("/invest/files/")}
+    answered = {u.split("/")[3] + "/" + u.split("/")[4] for u in files if statuses[u] == 200}
+    store = app.extensions["geoapp"].store
+    sites = {f"{lyr}/{key}" for lyr in ("parcels", "standard_land")
+             for key in store.read(lyr)["parcel_id"]}  # fmt: skip
+    assert answered == sites  # every site's photo, thumbnail and PDF was read
+    assert sum(statuses[u] == 200 for u in files) == 3 * len(sites)
 
 
 def test_the_pages_show_what_stayed_public(app):

@@ -36,6 +36,7 @@ ACCESS: dict[str | None, str | None] = {
     "invest": None,  # 招商地图: public layers and fields only
     "siting": None,  # 智能选址: ranks the public sites by public fields
     "invest_compare": None,  # 对比: the same public sites side by side
+    "invest_files": None,  # the photos and documents attached to a public site: public too
     "map": "official",
     "api": "official",
     "rates": "official",
@@ -47,6 +48,7 @@ ACCESS: dict[str | None, str | None] = {
     "ogc": "official",
     "imports": "editor",
     "edit": "editor",
+    "attachments": "editor",  # a site's photos and documents (of the editor's jurisdiction)
     "history": "official",  # restoring a version: admins (checked by the route)
     "admin": "admin",  # accounts, retired records
     "photos": "official",  # a project's site photos, to whoever may see the project

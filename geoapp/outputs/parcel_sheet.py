@@ -4,8 +4,8 @@ matplotlib, offline, in Chinese.
 The page: a title band (the site and its park), a map of the site in its park with a scale
 bar and a north arrow, the site's figures and indicators (a factory's floor area, rent and
 price) as the layer files label them, the park's utilities and contact beside the distances
-to the county seat, highway exit, railway station and airport, and where to find the page
-online. matplotlib's
+to the county seat, highway exit, railway station and airport, the documents attached to
+the site (to download from its page), and where to find the page online. matplotlib's
 own font has no Chinese, so the CJK font is taken by file path (Debian's fonts-wqy-microhei,
 which the Makefile installs) and embedded as TrueType, so the text can be searched and copied.
 """
@@ -27,6 +27,7 @@ from matplotlib.path import Path as MplPath
 from pyproj import Geod
 from shapely.geometry.base import BaseGeometry
 
+from geoapp.invest.attachments import Attachment
 from geoapp.invest.landmarks import Distance
 from geoapp.invest.mapdata import area_text
 from geoapp.invest.parks import ParkView
@@ -34,6 +35,8 @@ from geoapp.invest.vacancies import Site
 from geoapp.outputs.fonts import cjk_font
 
 A4 = (8.27, 11.69)  # inches, portrait
+FOOTER_TOP = 0.075  # the documents listed under the distances stop above the footer
+CJK_PER_WIDTH = 56  # 10 pt CJK characters across the whole page's width
 INK, MUTED, BAND, PARK = "#1f2933", "#52606d", "#0b3d6e", "#6a1b9a"
 _GEOD = Geod(ellps="WGS84")
 
@@ -44,6 +47,7 @@ class SheetContent:
     park: ParkView | None
     distances: list[Distance]
     link: str  # the site's page online
+    documents: tuple[Attachment, ...] = ()  # the PDFs attached to the site
 
 
 def parcel_sheet(content: SheetContent, locale: str) -> bytes:
@@ -55,7 +59,9 @@ def parcel_sheet(content: SheetContent, locale: str) -> bytes:
         _map(fig.add_axes((0.06, 0.50, 0.48, 0.38)), content, font)
         _figures(fig, content, font, locale)
         _section(fig, (0.06, 0.45, 0.48), _("Park"), _park_rows(content), font)
-        _section(fig, (0.58, 0.45, 0.36), _("Distances"), _distance_rows(content), font)
+        below = _section(fig, (0.58, 0.45, 0.36), _("Distances"), _distance_rows(content), font)
+        if content.documents:
+            _documents(fig, (0.58, below - 0.02, 0.36), content.documents, font)
         _footer(fig, content, font, locale)
         out = io.BytesIO()
         fig.savefig(out, format="pdf", metadata={"Title": content.site.title})
@@ -148,12 +154,39 @@ def _section(fig: Figure, box: tuple[float, float, float], title: str, rows, fon
     """A titled column (x, top, width) of label–value lines: the park's beside the distances,
     so that both fit above the footer however many utilities a park lists."""
     x, top, width = box
-    fig.text(x, top, title, fontproperties=font, fontsize=13, color=BAND, weight="bold")
-    fig.add_artist(Rectangle((x, top - 0.008), width, 0.0015, transform=fig.transFigure,
-                             color=BAND))  # fmt: skip
+    _heading(fig, box, title, font)
     label_width = 0.4 * width
     wrap = int((width - label_width) * 80)  # characters of 10 pt CJK in that width
     return _rows(fig, x, top - 0.03, rows, font, label_width=label_width, wrap=wrap)
+
+
+def _heading(fig: Figure, box: tuple[float, float, float], title: str, font) -> None:
+    x, top, width = box
+    fig.text(x, top, title, fontproperties=font, fontsize=13, color=BAND, weight="bold")
+    fig.add_artist(Rectangle((x, top - 0.008), width, 0.0015, transform=fig.transFigure,
+                             color=BAND))  # fmt: skip
+
+
+def _documents(fig: Figure, box: tuple[float, float, float], documents, font) -> None:
+    """The PDFs attached to the site by caption (two lines at most each), as many as fit
+    above the footer; the rest counted. They are downloaded from the site's page."""
+    x, top, width = box
+    _heading(fig, box, _("Documents on the site's page"), font)
+    wrap = int(width * CJK_PER_WIDTH) - 1
+    y = top - 0.03
+    for shown, document in enumerate(documents):
+        lines = textwrap.wrap(document.caption, wrap) or ["—"]
+        if len(lines) > 2:
+            lines = [lines[0], lines[1][: wrap - 1] + "…"]
+        if y - 0.021 * (len(lines) + 1) < FOOTER_TOP:  # room for these and the count
+            more = _("%(n)s more", n=len(documents) - shown)
+            fig.text(x, y, more, fontproperties=font, fontsize=9.5, color=MUTED, va="top")
+            return
+        for n, line in enumerate(lines):
+            fig.text(x, y, ("· " if n == 0 else "  ") + line, fontproperties=font, fontsize=10,
+                     color=INK, va="top")  # fmt: skip
+            y -= 0.021
+        y -= 0.004
 
 
 def _rows(fig, x: float, top: float, rows, font, label_width: float, wrap: int) -> float:

@@ -19,6 +19,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from geoapp.auth.access import limiter
 from geoapp.errors import NotFound
+from geoapp.invest.attachments import Attachment
+from geoapp.invest.attachments import stored as stored_attachments
 from geoapp.invest.enquiry import EnquiryForm
 from geoapp.invest.landmarks import distances_from, read_landmarks
 from geoapp.invest.leads import Subject, save_lead
@@ -124,7 +126,8 @@ def factories():
 @bp.route("/parcels/<layer_id>/<parcel_id>", methods=["GET", "POST"])
 @enquiry_limit
 def parcel(layer_id: str, parcel_id: str):
-    """地块详情: a site's indicators, its park's utilities and contact, distances, the sheet."""
+    """地块详情: a site's indicators, photos and documents, its park's utilities and contact,
+    distances, the sheet."""
     return _parcel_page(layer_id, parcel_id, EnquiryForm())
 
 
@@ -137,6 +140,7 @@ def parcel_pdf(layer_id: str, parcel_id: str):
         park=park,
         distances=_distances(site),
         link=url_for(".parcel", layer_id=layer_id, parcel_id=parcel_id, _external=True),
+        documents=tuple(a for a in _attachments(site) if not a.is_photo),
     )
     pdf = parcel_sheet(content, _locale())
     name = _("Parcel %(id)s.pdf", id=site.key)
@@ -206,6 +210,7 @@ def _parcel_page(layer_id: str, parcel_id: str, form: EnquiryForm, status: int |
         site=site,
         park=park,
         distances=_distances(site),
+        attachments=_attachments(site),
         form=form,
         map_data=map_json(data),
         locale=_locale(),
@@ -219,6 +224,10 @@ def _site_and_park(layer_id: str, parcel_id: str) -> tuple[Site, ParkView | None
         raise NotFound(_("There is no parcel “%(id)s”.", id=parcel_id))
     found = park_views(services(), _locale(), site.park_id) if site.park_id else []
     return site, (found[0] if found else None)
+
+
+def _attachments(site: Site) -> list[Attachment]:
+    return stored_attachments(services().store, (site.layer.id, site.key))
 
 
 def _distances(site: Site):
