@@ -85,7 +85,13 @@ def _migrate(conn: psycopg.Connection, where: str) -> None:
 
 
 def ensure_table(conn: psycopg.Connection, schema: TableSchema) -> None:
-    """Create the declared table, or add the declared fields it lacks, with its indexes."""
+    """Create the declared table, or add the declared fields it lacks, with its indexes.
+
+    Nothing is altered when nothing is missing: ``ALTER TABLE … IF NOT EXISTS`` locks the
+    table exclusively even when it changes nothing, and a writer doing so on one table while
+    another process starting up did so on the tables in another order deadlocked."""
+    if _complete(conn, schema):
+        return
     t = schema.table
     kind = GEOMETRY_TYPE.get(schema.geometry, "Geometry")
     conn.execute(
@@ -100,3 +106,28 @@ def ensure_table(conn: psycopg.Connection, schema: TableSchema) -> None:
     for name, spec in schema.fields.items():
         if spec.type == "enum":
             conn.execute(f'CREATE INDEX IF NOT EXISTS "{t}_{name}" ON "{t}" ("{name}")')
+
+
+def _complete(conn: psycopg.Connection, schema: TableSchema) -> bool:
+    """Whether the table has every declared field and index (read from the catalog: no lock)."""
+    t = schema.table
+    columns = {
+        row[0]
+        for row in conn.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = %s",
+            (t,),
+        )
+    }
+    if not columns or not set(schema.fields) <= columns:
+        return False
+    indexes = {
+        row[0]
+        for row in conn.execute(
+            "SELECT indexname FROM pg_indexes "
+            "WHERE schemaname = current_schema() AND tablename = %s",
+            (t,),
+        )
+    }
+    enums = [f"{t}_{name}" for name, spec in schema.fields.items() if spec.type == "enum"]
+    return {f"{t}_key", f"{t}_geom", *enums} <= indexes
