@@ -133,4 +133,5 @@ bench: setup browser
 	$(BIN)/python bench/cql2.py
 	$(BIN)/python bench/writes.py
 	$(BIN)/python bench/wallmap.py
+	$(BIN)/python bench/siting.py
 	$(MAKE) postgis && $(BIN)/python bench/backends.py && $(BIN)/python bench/replica.py
