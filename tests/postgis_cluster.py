@@ -90,7 +90,10 @@ class Cluster:
         return f"postgresql://{USER}@127.0.0.1:{self.port}/{database}"
 
     def database(self, *, postgis: bool = True) -> str:
-        name = f"test_{next(self._names)}"
+        # Named after this cluster's folder too: the app keys things kept outside the database
+        # by its URL (the default upload folder in /tmp), and a later cluster, of another run
+        # or test worker, may get the same port.
+        name = f"test_{self.folder.name.removeprefix('geoapp-pg-')}_{next(self._names)}".lower()
         template = "template_geoapp" if postgis else "template1"
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(f"CREATE DATABASE {name} TEMPLATE {template}")
