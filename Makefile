@@ -32,10 +32,13 @@ run: setup data fonts instance/secret_key
 instance/secret_key:
 	mkdir -p instance && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_hex(32))' > $@
 
+# The tests run in parallel, one process per core (pytest-xdist; TEST_WORKERS=0 runs them in
+# one process): each test file stays on one worker (--dist loadfile in pyproject.toml).
+TEST_WORKERS ?= auto
 test: setup browser gdal postgis memcached fonts poppler
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 setup: $(VENV)/.installed assets translations
 

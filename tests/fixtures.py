@@ -303,6 +303,8 @@ GUNICORN = [  # as the Makefile's `run` starts it
 
 
 def free_port() -> int:
+    """A loopback port free right now. Another process (a second test worker) may take it
+    before the caller binds it: a server started on it must show that it is the one there."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -310,29 +312,42 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def gunicorn_serving(where: Path | str, **settings: str) -> Iterator[str]:
-    """gunicorn as `make run` starts it, on a free port, serving this store (with these extra
-    settings); its base URL. The store gets the test admin (``tests.accounts``): send
-    ``bearer(token_of("admin"))``."""
-    port = free_port()
+    """gunicorn as `make run` starts it, serving this store (with these extra settings); its
+    base URL. The store gets the test admin (``tests.accounts``): send
+    ``bearer(token_of("admin"))``.
+
+    Its port is bound here and handed over (``--bind fd://N``), not probed and then asked
+    for: with tests running in parallel another server could take a probed port in between,
+    and the readiness check below would then be answered by that server."""
     provision(open_store(where))
     env = dict(os.environ, GEOAPP_WARM_UP="1", **settings_for(where)) | settings
     env.pop("GEOAPP_UPLOADS", None)  # the default folder must be shared by the workers
-    command = [str(Path(sys.executable).parent / "gunicorn"), *GUNICORN, f"127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*command, "geoapp:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    command = [gunicorn, *GUNICORN, f"fd://{listener.fileno()}"]
+    with listener:
+        server = subprocess.Popen(
+            [*command, "geoapp:create_app()"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=[listener.fileno()],
+        )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/login", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.2)
     try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/login", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn exited ({server.returncode})") from None
+                if time.monotonic() > deadline:
+                    raise RuntimeError("gunicorn did not answer within 60 s") from None
+                time.sleep(0.2)
         yield base
     finally:
         server.terminate()

@@ -174,6 +174,9 @@ def test_names_in_charts_and_lists_stay_text(new_tab):
     assert tab.dialogs == [] and tab.errors == [] and tab.external == []
 
 
+# Layout and accessibility do not depend on the store behind the page (the route tests check
+# that every backend answers alike): on the GeoPackage only, not once per backend.
+@pytest.mark.parametrize("base_url", ["geopackage"], indirect=True)
 @pytest.mark.parametrize("screen", SCREENS, ids=[f"{w}x{h}" for w, h in SCREENS])
 def test_nothing_overflows_sideways(browser, base_url, screen, signed):
     """At office, wide and phone sizes: no sideways scrolling, before and after the slider

@@ -33,7 +33,12 @@ from tests.test_browser import (  # noqa: F401  (fixtures, used by name)
     watch,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [
+    pytest.mark.browser,
+    # The points are served from a GeoPackage of this module's own; the tiny fixture behind
+    # ``context`` (only signed in to) need not be served from every backend.
+    pytest.mark.parametrize("base_url", ["geopackage"], indirect=True),
+]
 
 PROJECTS = 100_000  # a province: about a second to decode and cluster on this machine
 PARCELS = 6000  # above tiles_above: tiled, as at province scale
@@ -121,7 +126,25 @@ def symbols(tab: Tab) -> list[list[str]]:
 
 def test_the_page_keeps_drawing_while_points_are_clustered(context, many):
     """Decoding and clustering 100,000 points on the page's thread held it for about half a
-    second to a second after points.bin arrived (no frame drawn, no click answered)."""
+    second to a second after points.bin arrived (no frame drawn, no click answered).
+
+    A busy machine (the other test worker, other programs) can also hold the page's thread
+    for a moment, now and then: the page is opened up to three times and the shortest of the
+    longest pauses counts. Work done on the page's thread pauses it on every try."""
+    pauses = []
+    for _ in range(3):
+        tab, longest = _longest_pause_while_points_load(context, many)
+        pauses.append(longest)
+        if longest < LONGEST_FRAME_MS:
+            break
+    assert min(pauses) < LONGEST_FRAME_MS, pauses
+    assert tab.page.locator(f".geoapp-overview-{CLUSTERED}").count() > 1
+    assert tab.external == [] and tab.errors == []
+
+
+def _longest_pause_while_points_load(context, many) -> tuple[Tab, float]:
+    """A new page of the 100,000 projects, and the longest pause between two of its frames
+    (ms) from the arrival of points.bin until the points were on the map."""
     page = context.new_page()
     page.add_init_script(FRAMES)
     tab = watch(page, many.base)
@@ -137,9 +160,7 @@ def test_the_page_keeps_drawing_while_points_are_clustered(context, many):
         f"{loaded:.0f} ms after navigation start; longest pause between frames meanwhile "
         f"{longest:.0f} ms"
     )
-    assert longest < LONGEST_FRAME_MS
-    assert tab.page.locator(f".geoapp-overview-{CLUSTERED}").count() > 1
-    assert tab.external == [] and tab.errors == []
+    return tab, longest
 
 
 @pytest.mark.parametrize("last", ["overview", "dense"])

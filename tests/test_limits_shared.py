@@ -26,20 +26,41 @@ pytestmark = pytest.mark.skipif(
 
 @contextlib.contextmanager
 def memcached() -> Iterator[str]:
-    """A memcached of the test's own on a free loopback port; its storage URI."""
-    port = free_port()
+    """A memcached of the test's own on a free loopback port; its storage URI. The port is
+    probed first, so another process may take it in between: memcached then exits, and a
+    server that answers there is only taken for ours when it tells our process id."""
     user = ["-u", "root"] if os.geteuid() == 0 else []  # it refuses root unless told
-    server = subprocess.Popen(["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0", *user])
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+    for _ in range(5):
+        port = free_port()
+        server = subprocess.Popen(
+            ["memcached", "-l", "127.0.0.1", "-p", str(port), "-U", "0", *user],
+            stderr=subprocess.DEVNULL,
+        )
+        if _answers_as(server, port):
             break
-        time.sleep(0.05)
+        server.kill()
+        server.wait(timeout=10)
+    else:
+        raise RuntimeError("memcached did not start on a free port")
     try:
         yield f"memcached://127.0.0.1:{port}"
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def _answers_as(server: subprocess.Popen, port: int) -> bool:
+    """True once this memcached answers on the port, False if it exits or another answers."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and server.poll() is None:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1) as s:
+            s.sendall(b"stats\r\n")
+            answer = b""
+            while not answer.endswith(b"END\r\n"):
+                answer += s.recv(4096) or b"END\r\n"
+            return f"STAT pid {server.pid}\r\n".encode() in answer
+        time.sleep(0.05)
+    return False
 
 
 def guess(base: str) -> int:
