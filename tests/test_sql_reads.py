@@ -4,6 +4,8 @@ same values, same counts and boxes, and tiles with the same features."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import mapbox_vector_tile
 import pandas as pd
 import pytest
@@ -58,8 +60,22 @@ def cql(text: str) -> CqlFilter:
 
 
 @pytest.mark.parametrize(
-    "query", QUERIES + [Query(where=cql(text)) for text in CQL], ids=lambda q: repr(q)[:60]
+    "query", QUERIES + [Query(where=cql(text)) for text in CQL], ids=lambda q: query_id(q)
 )
+def query_id(query: Query) -> str:
+    """The same id in every process (sets sorted: their order follows the hash seed, and
+    pytest-xdist's workers must collect the same tests)."""
+    asked = []
+    for f in dataclasses.fields(query):
+        value = getattr(query, f.name)
+        if value in (None, (), {}) or value == f.default:
+            continue
+        if isinstance(value, dict):
+            value = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in value.items()}
+        asked.append(f"{f.name}={value}")
+    return ";".join(asked)[:60] or "all"
+
+
 def test_sql_reads_equal_memory_reads(stores, query):
     memory, sql = stores
     expected, got = memory.read("projects", query), sql.read("projects", query)
