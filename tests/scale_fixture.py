@@ -73,7 +73,7 @@ def build(path: Path) -> Scale:
     by_county = projects.groupby("county_code")
     return Scale(
         path=path,
-        counts={name: len(frame) for name, frame in frames.items()},
+        counts={name: len(frame) for name, frame in frames.items() if name != "landmarks"},
         park_name=park["name"],
         park_centre=(centre.y, centre.x),
         parcels=nearest,

@@ -150,6 +150,10 @@ def plain(column: pd.Series) -> list:
     """Values as a user compares them: missing is None, a date is a date, categories are text."""
     if pd.api.types.is_datetime64_any_dtype(column):
         return [None if pd.isna(v) else v.date() for v in column]
+    numbers = pd.to_numeric(column, errors="coerce")
+    if column.notna().any() and numbers[column.notna()].notna().all():
+        # A number field GDAL met only empty on the first page it reads comes as text ("26640").
+        return [None if pd.isna(v) else float(v) for v in numbers]
     return [None if pd.isna(v) else v for v in column.astype(object)]
 
 

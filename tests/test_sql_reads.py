@@ -59,9 +59,6 @@ def cql(text: str) -> CqlFilter:
     return CqlFilter("cql2-text", text, parse(text), tuple(sorted(types.items())))
 
 
-@pytest.mark.parametrize(
-    "query", QUERIES + [Query(where=cql(text)) for text in CQL], ids=lambda q: query_id(q)
-)
 def query_id(query: Query) -> str:
     """The same id in every process (sets sorted: their order follows the hash seed, and
     pytest-xdist's workers must collect the same tests)."""
@@ -76,6 +73,9 @@ def query_id(query: Query) -> str:
     return ";".join(asked)[:60] or "all"
 
 
+@pytest.mark.parametrize(
+    "query", QUERIES + [Query(where=cql(text)) for text in CQL], ids=lambda q: query_id(q)
+)
 def test_sql_reads_equal_memory_reads(stores, query):
     memory, sql = stores
     expected, got = memory.read("projects", query), sql.read("projects", query)
