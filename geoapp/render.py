@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -269,10 +269,12 @@ def build_map(
     bounds: BBox | None,
     state: PageState,
     area: BaseGeometry | None,
+    first_views: Mapping[str, dict[str, Any]] | None = None,
 ) -> folium.Map:
     """A folium map of the declared layers, loading only assets served by the app itself.
 
     The URL's view wins over fitting the filtered features; hidden layers start switched off.
+    A layer fetched as points starts from its ``first_views`` entry (``geoapp.first_view``).
     """
     zoom, lat, lon = state.view or (5, *CHINA_CENTER)
     fmap = folium.Map(location=(lat, lon), zoom_start=zoom, tiles=None)  # page.js: metric scale
@@ -287,7 +289,7 @@ def build_map(
             "mode": view.mode,
             "urls": context.data_urls(layer),
         }
-        data = None
+        data = (first_views or {}).get(layer.id)
         if view.frame is not None:
             data = clean_for_map(view.frame, layer.wire_fields(context.audience), gcj02)
         element = DeclaredLayer(spec, data, layer.title(context.locale))

@@ -18,6 +18,7 @@ from shapely.geometry.base import BaseGeometry
 from werkzeug.datastructures import MultiDict
 
 from geoapp.auth.access import current_scope
+from geoapp.auth.scope import Scope
 from geoapp.catalog import AreaChoices, area_choices, field_choices
 from geoapp.config import Config
 from geoapp.drawn import load_area
@@ -48,10 +49,13 @@ class Services:
     _building: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def warm_up(self) -> None:
-        """Load every layer's table now: before gunicorn forks (``--preload``), so that the
-        workers share one copy of the data instead of each reading its own."""
+        """Load every table now (layers, landmarks, accounts and tokens): before gunicorn
+        forks (``--preload``), so that the workers share one copy of the data instead of each
+        reading its own, and no worker's first visitor waits for it."""
+        for table in self.store.tables():
+            self.store.extent(table)
         for layer in self.layers:
-            self.store.extent(layer.table)
+            self._choices_in(layer, Scope.everything())  # the map page's pick lists (admins')
         self.areas()
 
     def layers_for(self, audience: str) -> list[LayerDef]:
@@ -69,7 +73,9 @@ class Services:
     def choices(self, layer: LayerDef) -> dict[str, tuple[str, ...]]:
         """Pick lists for a layer's free-text filters, of the rows the user may see; cached
         per store version and scope."""
-        scope = current_scope()
+        return self._choices_in(layer, current_scope())
+
+    def _choices_in(self, layer: LayerDef, scope: Scope) -> dict[str, tuple[str, ...]]:
         version = self.store.version(layer.table)
         key = (version, layer.id, scope.key())
         with self._lock:
@@ -81,7 +87,10 @@ class Services:
             if layer.fields[name].type == "text"
         }
         with self._lock:
-            self._choices = {k: v for k, v in self._choices.items() if k[0] == version}
+            # the same layer's older versions go; other layers' lists have versions of their own
+            self._choices = {
+                k: v for k, v in self._choices.items() if k[1] != layer.id or k[0] == version
+            }
             self._choices[key] = found
         return found
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlparse
 
+import geopandas as gpd
 import pytest
 
+from geoapp.clusters import box_around
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.scale import build_scale
+from geoapp.first_view import HALF_HEIGHT_PX, HALF_WIDTH_PX
 from geoapp.stores import GeoPackageStore
 from tests.fixtures import serve
 from tests.test_browser import (  # noqa: F401  (fixtures, used by name)
@@ -78,6 +82,7 @@ class ManyPoints:
     base: str
     dense: tuple[float, float]  # lat, lon: the middle of the county with the most projects
     other: tuple[float, float]  # lat, lon: the middle of the county with the fewest
+    projects: gpd.GeoSeries  # where every project is
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +102,7 @@ def many(tmp_path_factory) -> Iterator[ManyPoints]:
     sizes = by_county.size()
     print(f"\n[browser] {PROJECTS} projects built in {time.perf_counter() - started:.1f} s")
     with serve({"GEOAPP_DATA": str(path)}) as base:
-        yield ManyPoints(base, middle(sizes.idxmax()), middle(sizes.idxmin()))
+        yield ManyPoints(base, middle(sizes.idxmax()), middle(sizes.idxmin()), projects.geometry)
 
 
 def wait_points(tab: Tab) -> float:
@@ -188,22 +193,59 @@ def test_quick_moves_end_with_the_last_view(points_tab, many, last):
     assert tab.external == [] and tab.errors == [] and fresh.errors == []
 
 
-def test_a_dense_view_draws_its_own_points_first_then_has_them_all(context, many, points_tab):
-    """Opened at a dense zoom-12 view, the page asks for the points around that view first
-    (clustered at once) and for all of them behind; once all are in, moving to another county
-    shows what a page opened there shows."""
+def test_a_dense_view_shows_the_servers_clusters_before_its_own_index(context, many):
+    """Opened at a dense zoom-12 view, the page draws the clusters it came with (worked out on
+    the server) without waiting for points.bin and its index. Here points.bin never arrives,
+    as on a slow line: the bubbles are there all the same, together they stand for every
+    project of the view, and a move asks the server for the new view's clusters."""
     lat, lng = many.dense
     page = context.new_page()
-    asked: list[str] = []
-    page.on("request", lambda r: asked.append(r.url) if "/points.bin" in r.url else None)
     tab = watch(page, many.base)
+    held: list[str] = []
+    asked: list[str] = []
+    page.route("**/points.bin*", lambda route, request: (held.append(request.url), route.abort()))
+    page.on("request", lambda r: asked.append(r.url) if "/clusters?" in r.url else None)
     tab.open(f"/?view={DENSE_ZOOM}/{lat}/{lng}")
-    wait_points(tab)
-    assert len(asked) == 2 and "bbox=" in asked[0] and "bbox" not in asked[1]
-    assert tab.page.locator(f".geoapp-cluster-{CLUSTERED}").count() > 0
-    other = (*many.other, DENSE_ZOOM)
-    tab.page.evaluate(JS_MOVES, [other])
+    page.locator(f".geoapp-cluster-{CLUSTERED}").first.wait_for()
+    assert held, "points.bin was not asked for"
+    assert asked == []  # the first view's clusters came in the page
+    box = box_around(lat, lng, DENSE_ZOOM, HALF_WIDTH_PX, HALF_HEIGHT_PX)
+    assert drawn_total(tab) == projects_in(many, box) > 1000
+    page.evaluate(JS_MOVES, [(*many.other, DENSE_ZOOM)])
     tab.wait_settled()
-    fresh = points_tab("/?view={2}/{0}/{1}".format(*other))
-    assert symbols(tab) == symbols(fresh)
+    assert len(asked) == 1 and f"zoom={DENSE_ZOOM}" in asked[0]
+    box = tuple(float(v) for v in parse_qs(urlparse(asked[0]).query)["bbox"][0].split(","))
+    assert drawn_total(tab) == projects_in(many, box) > 0
     assert tab.external == [] and tab.errors == []
+
+
+def test_the_servers_clusters_give_way_to_the_index(points_tab, many):
+    """Once every point is in, the map shows its own index's clusters: what a page shows
+    after moving there from elsewhere."""
+    lat, lng = many.dense
+    view = f"/?view={DENSE_ZOOM}/{lat}/{lng}"
+    opened = points_tab(view)
+    moved = points_tab("/?view={2}/{0}/{1}".format(*many.other, DENSE_ZOOM))
+    moved.page.evaluate(JS_MOVES, [(lat, lng, DENSE_ZOOM)])
+    moved.wait_settled()
+    assert symbols(opened) == symbols(moved)
+    assert opened.page.evaluate(JS_IN_VIEW) == moved.page.evaluate(JS_IN_VIEW)
+    assert opened.errors == [] and moved.errors == []
+
+
+JS_DRAWN_TOTAL = """(id) => { let total = 0;
+    window.geoapp.layers[id].eachLayer((m) => {
+        total += m.feature ? 1 : Number(m.options.title.split(" × ")[1]); });
+    return total; }"""
+
+
+def drawn_total(tab: Tab) -> int:
+    """How many projects the bubbles and points on the map stand for together."""
+    return tab.page.evaluate(JS_DRAWN_TOTAL, CLUSTERED)
+
+
+def projects_in(many: ManyPoints, box: tuple[float, float, float, float]) -> int:
+    """The projects inside a lon/lat box, counted from the data behind the page."""
+    west, south, east, north = box
+    x, y = many.projects.x, many.projects.y
+    return int(((x >= west) & (x <= east) & (y >= south) & (y <= north)).sum())

@@ -7,9 +7,9 @@
  *   {load: GeoJSON features | the absolute URL of points.bin, fill, stroke} → {count}
  *   {box, view, zoom} → {items: the clusters and points in box, inView: how many in view}
  *   {expand: cluster id} → {zoom: where the cluster breaks apart}
- * Questions asked while points.bin is on its way are answered from the index before it; of
- * two loads under way, the later one asked wins, whichever arrives first. A
- * question that fails is answered {error}, so the page never waits for nothing.
+ * Questions asked while points.bin is on its way are answered from the index before it (none:
+ * nothing; the page draws the server's clusters meanwhile). A question that fails is answered
+ * {error}, so the page never waits for nothing.
  */
 /* global Supercluster */
 "use strict";
@@ -70,18 +70,11 @@ function fetchPoints(url, fill, stroke) {
     .then(function (buffer) { return decodePoints(buffer, fill, stroke); });
 }
 
-var loadsAsked = 0;  // loads run side by side (the first view's points, then all of them):
-var installed = 0;  // an index is kept only if no later load's index is already in place
-
 function load(message) {
-  var order = ++loadsAsked;
   var features = typeof message.load === "string"
     ? fetchPoints(message.load, message.fill, message.stroke) : message.load;
   return Promise.resolve(features).then(function (loaded) {
-    if (order > installed) {
-      index = clusterIndex(loaded, message.stroke);
-      installed = order;
-    }
+    index = clusterIndex(loaded, message.stroke);
     return { count: loaded.length };
   });
 }

@@ -213,10 +213,10 @@ window.geoapp = (function () {
     var marker = L.marker([coords[1], coords[0]], {
       icon: icon, keyboard: true, title: spec.title + " × " + count,
     });
+    var known = cluster.properties.expansion_zoom;  // the server's clusters say it themselves
     marker.on("click", function () {
-      ask({ expand: cluster.id }).then(function (reply) {
-        map.setView([coords[1], coords[0]], reply.zoom);
-      });
+      (known ? Promise.resolve({ zoom: known }) : ask({ expand: cluster.id }))
+        .then(function (reply) { map.setView([coords[1], coords[0]], reply.zoom); });
     });
     return marker;
   }
@@ -268,23 +268,35 @@ window.geoapp = (function () {
     return groups;
   }
 
+  /* How many features the items whose centre lies in the map's view stand for. */
+  function countInView(map, items) {
+    var bounds = map.getBounds();
+    return items.reduce(function (sum, item) {
+      var c = item.geometry.coordinates;
+      if (!bounds.contains([c[1], c[0]])) return sum;
+      return sum + (item.properties.cluster ? item.properties.point_count : 1);
+    }, 0);
+  }
+
   /* Points clustered in a worker (Supercluster); only what is in view is drawn. A move asks
    * the worker for the new view, and only the answer to the latest question is drawn (an
    * earlier one arriving late would be stale). A redraw changes only the markers that come
    * or go, so the marker whose popup is open stays put (and keeps its popup) while Leaflet
    * pans to fit it, and even when it would now be part of a cluster: it leaves when its
-   * popup closes. The features come through setFeatures. */
-  function clusterLayer(map, spec) {
+   * popup closes. The features come through setFeatures; until their index is built, views
+   * are drawn from ``group.early(zoom, box)`` when the layer has it (the server's clusters).
+   * ``counts``: counts per county the page came with (else fetched when first needed). */
+  function clusterLayer(map, spec, counts) {
     var ask = clusterWorker();
     var group = L.featureGroup();
     // "p<id>" a point (its feature id, the same in every load), "c<load>:<id>" a cluster
-    // (ids are the index's own), "a<code>" a county's count → marker
+    // (ids are the index's own; load 0: the server's), "a<code>" a county's count → marker
     var shown = {};
     var loads = 0;
-    // Counts per county, fetched when first needed; for the filter, as the points are, so
-    // a new set of points leaves them as they are.
-    var areas = null;
-    var areasAsked = false;
+    // Counts per county; for the filter, as the points are, so a new set of points leaves
+    // them as they are.
+    var areas = counts ? counts.areas : null;
+    var areasAsked = Boolean(counts);
     var views = 0;  // the latest view asked of the worker
     var drawnView = 0;  // the latest view drawn
     var whenDrawn = [];  // called once the latest view is drawn
@@ -334,10 +346,19 @@ window.geoapp = (function () {
     /* Asks the worker for the view's clusters and how many features it holds (for the
      * panel). Counts per county need no worker and are drawn at once; until they have
      * arrived, the view does not count as drawn. */
+    function drawEarly(view) {
+      group.early(Math.round(map.getZoom()), viewBox(map, 0.25)).then(function (items) {
+        if (view !== views || loads) return;  // moved on, or the index has taken over
+        replace(clusterMarkers(items));
+        map.fire("geoapp:inview", { id: spec.id, count: countInView(map, items) });
+        drawn(view);
+      });
+    }
     function draw() {
       var view = ++views;
       var counts = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
       if (counts) replace(overviewMarkers());
+      else if (!loads && group.early) return drawEarly(view);
       ask({ box: counts ? null : viewBox(map, 0.25), view: viewBox(map, 0),
         zoom: Math.round(map.getZoom()) }).then(function (reply) {
         if (view !== views) return;
@@ -372,31 +393,34 @@ window.geoapp = (function () {
   }
 
   /* Many points: 14 bytes each, fetched by the worker itself, so neither their download nor
-   * their decoding waits for the page's thread, busy drawing tiles meanwhile. At a zoom where
-   * points are drawn, the points around the first view come first (points.bin?bbox=…: a few
-   * thousand, clustered at once), then the whole set, so the first bubbles do not wait for
-   * an index of every point (the worker clusters one set at a time: asked together, the
-   * whole set arriving first would hold the worker for half a second). 'geoapp:loaded' once the whole set is drawn. The
-   * first view is read after the page's script has set it (a fitBounds after the layers). */
-  function pointsLayer(map, spec) {
-    var group = clusterLayer(map, spec);
+   * their decoding waits for the page's thread, busy drawing tiles meanwhile. Building the
+   * index of every point takes the worker about half a second; until then views are drawn
+   * from the server's clusters: those of the URL's view come in the page (``first``, from
+   * geoapp/first_view.py), any other view's are fetched. 'geoapp:loaded' once the index's
+   * view is drawn. */
+  function pointsLayer(map, spec, first) {
+    var group = clusterLayer(map, spec, first && first.counts);
     var url = new URL(spec.urls.points, window.location.href);
-    Promise.resolve().then(function () {
-      var overview = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
-      if (overview) return null;
-      var around = new URL(url.href);
-      around.searchParams.set("bbox", viewBox(map, 0.25).map(function (v) {
-        return v.toFixed(5);
-      }).join(","));
-      return group.setFeatures(around.href);
-    }).then(function () {
-      return group.setFeatures(url.href);  // after: the worker clusters one set at a time
-    }).then(function () {
+    var embedded = first && first.clusters;
+    if (!url.searchParams.has("bbox")) {  // a filter's own bbox: the index draws it
+      group.early = function (zoom, box) {
+        var inPage = embedded && embedded.zoom === zoom ? embedded.items : null;
+        embedded = null;  // the page's clusters are of its first view only
+        if (inPage) return Promise.resolve(inPage);
+        var asked = new URL(spec.urls.clusters, window.location.href);
+        asked.searchParams.set("zoom", zoom);
+        asked.searchParams.set("bbox", box.map(function (v) { return v.toFixed(5); }).join(","));
+        return fetch(asked)
+          .then(function (response) { return response.ok ? response.json() : { items: [] }; })
+          .then(function (body) { return body.items; });
+      };
+    }
+    group.setFeatures(url.href).then(function () {
       group.whenDrawn(function () {
         group.loaded = true;
         map.fire("geoapp:loaded", { id: spec.id });
       });
-    });
+    }, function () {});  // points.bin did not come: views stay drawn from the server's clusters
     return group;
   }
 
@@ -558,7 +582,7 @@ window.geoapp = (function () {
     if (spec.mode === "tiles") {
       lyr = tileLayer(map, spec);
     } else if (spec.mode === "points") {
-      lyr = pointsLayer(map, spec);
+      lyr = pointsLayer(map, spec, data);
     } else if (spec.cluster) {
       lyr = clusterLayer(map, spec);
       lyr.setFeatures(data.features);

@@ -8,19 +8,18 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-import numpy as np
-import shapely
 from flask import Blueprint, Response, jsonify, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from geoapp.basemaps import shifts_to_gcj02
-from geoapp.coords import geometries_wgs84_to_gcj02
+from geoapp.clusters import view_clusters
 from geoapp.drawn import save_area
 from geoapp.errors import BadRequest, NotFound
+from geoapp.first_view import county_counts
 from geoapp.layers import LayerDef
+from geoapp.point_set import read_points
 from geoapp.query import MapFilter, parse_within, whole_number
 from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services
@@ -101,59 +100,39 @@ def counts(layer_id: str):
     """How many features of the filter lie in each county, with a point to label it by: what
     the map shows of a layer seen from too far for its points to be told apart."""
     layer, flt = _layer_and_filter(layer_id, ())
-    field = layer.area.get("county")
-    if field is None:
+    if "county" not in layer.area:
         raise BadRequest(_("Layer “%(layer)s” has no county.", layer=layer.id), param="layer")
-    codes = services().store.read(layer.table, flt.query_for(layer, [field]))[field]
-    found = codes.dropna().astype(str).value_counts()
-    areas = []
-    for county in services().areas().counties:
-        count = int(found.get(county.code, 0))
-        if count and county.point:
-            lon, lat = county.point
-            areas.append(
-                {"code": county.code, "name": county.name, "count": count, "lon": lon, "lat": lat}
-            )
-    return jsonify({"areas": areas, "total": len(codes)})
+    return jsonify(county_counts(services(), layer, flt))
 
 
 @bp.get("/layers/<layer_id>/points.bin")
 def points(layer_id: str):
-    """All matching points in 14 bytes each, for clustering in the browser.
-
-    Little-endian: uint32 n; float32 lon[n]; float32 lat[n]; int32 id[n]; uint8 fill[n];
-    uint8 stroke[n] — fill/stroke are indexes into the style fields' declared values
-    (255: none).
-    """
-    layer, flt = _layer_and_filter(layer_id, ())
-    if layer.geometry != "point":
-        raise BadRequest(_("Layer “%(layer)s” has no points.", layer=layer.id), param="layer")
-    fields = layer.tile_fields(OFFICIAL_AUDIENCE)
-    frame = services().store.read(layer.table, flt.query_for(layer, fields))
-    geoms = frame.geometry.values
-    if shifts_to_gcj02(services().config):
-        geoms = geometries_wgs84_to_gcj02(geoms)
-    parts = [
-        np.array([len(frame)], dtype="<u4").tobytes(),
-        shapely.get_x(geoms).astype("<f4").tobytes(),
-        shapely.get_y(geoms).astype("<f4").tobytes(),
-        frame.index.to_numpy().astype("<i4").tobytes(),
-    ]
-    for channel in (layer.style.fill, layer.style.stroke):
-        parts.append(_value_codes(layer, channel, frame, fields).tobytes())
+    """All matching points in 14 bytes each, for clustering in the browser (the layout:
+    ``PointSet.to_bin``)."""
+    layer, flt = _point_layer_and_filter(layer_id, ())
     return Response(
-        b"".join(parts),
+        read_points(services(), layer, flt, OFFICIAL_AUDIENCE).to_bin(),
         mimetype="application/octet-stream",
         headers={"Cache-Control": "private, max-age=60"},
     )
 
 
-def _value_codes(layer: LayerDef, name: str | None, frame, fields: list[str]) -> np.ndarray:
-    if not name or name not in fields:
-        return np.full(len(frame), 255, dtype=np.uint8)
-    keys = [v.key for v in layer.fields[name].values]
-    codes = frame[name].astype("string").map({k: i for i, k in enumerate(keys)})
-    return codes.fillna(255).to_numpy(dtype=np.uint8)
+@bp.get("/layers/<layer_id>/clusters")
+def clusters(layer_id: str):
+    """The clusters and lone points of the filter at ``zoom``, in the view ``bbox``: what the
+    map draws before its own index of every point is built (a filter with a bbox of its own
+    waits for that index)."""
+    layer, flt = _point_layer_and_filter(layer_id, ("zoom",))
+    zoom = whole_number("zoom", request.args.get("zoom", ""), 0, 22)
+    found = read_points(services(), layer, flt, OFFICIAL_AUDIENCE)
+    return jsonify({"zoom": zoom, "items": view_clusters(found, zoom, layer)})
+
+
+def _point_layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, MapFilter]:
+    layer, flt = _layer_and_filter(layer_id, extra)
+    if layer.geometry != "point":
+        raise BadRequest(_("Layer “%(layer)s” has no points.", layer=layer.id), param="layer")
+    return layer, flt
 
 
 def _layer_and_filter(layer_id: str, extra: tuple[str, ...]) -> tuple[LayerDef, MapFilter]:

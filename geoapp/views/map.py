@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
+from geoapp.first_view import first_view
 from geoapp.layers import LayerDef
 from geoapp.page_state import parse_page_state, shared_query
 from geoapp.query import MapFilter
@@ -37,8 +38,18 @@ def index():
         asset_url=lambda path: url_for("static", filename=path),
         data_urls=lambda layer: data_urls(layer, flt),
     )
+    first_views = {
+        view.layer.id: first_view(svc, view.layer, flt, state, OFFICIAL_AUDIENCE)
+        for view in selection.views.values()
+        if view.mode == "points" and view.layer.cluster
+    }
     fmap = build_map(
-        selection.views.values(), context, bounds=selection.bounds, state=state, area=flt.area()
+        selection.views.values(),
+        context,
+        bounds=selection.bounds,
+        state=state,
+        area=flt.area(),
+        first_views=first_views,
     )
     map_header, map_html, map_script = page_parts(fmap)
     listed = [lyr for lyr in layers if lyr.results]
@@ -78,6 +89,7 @@ def data_urls(layer: LayerDef, flt: MapFilter) -> dict[str, str]:
     return mine | {
         "tiles": f"{root}/tiles/{layer.id}/{{z}}/{{x}}/{{y}}.pbf{suffix}",
         "points": url_for("api.points", layer_id=layer.id) + suffix,
+        "clusters": url_for("api.clusters", layer_id=layer.id) + suffix,
         "feature": f"{root}/api/layers/{layer.id}/features/{{id}}",
         "features": url_for("api.features", layer_id=layer.id) + suffix,
         "counts": url_for("api.counts", layer_id=layer.id) + suffix,
