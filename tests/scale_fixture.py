@@ -47,6 +47,7 @@ class Scale:
     counties: dict[str, tuple[float, float, float, float]]  # adcode → bounds of its projects
     project_counts: dict[str, int]  # adcode → projects
     kept_parcels: int  # parcels left when LEFT_OUT_STATE is filtered out
+    project_on_land: tuple[str, float, float]  # name, lat, lng of a project inside a parcel
 
 
 def build(path: Path) -> Scale:
@@ -70,6 +71,10 @@ def build(path: Path) -> Scale:
             int(in_park.index[i]), in_park["parcel_id"].iloc[i], state, centres[i].y, centres[i].x
         )
     not_standard = parcels[parcels["land_state"] != "standard_land"]  # standard land is inline
+    point, _within = shapely.STRtree(not_standard.geometry.values).query(
+        projects.geometry.values, predicate="within"
+    )
+    on_land = projects.iloc[point[0]]
     by_county = projects.groupby("county_code")
     return Scale(
         path=path,
@@ -85,4 +90,5 @@ def build(path: Path) -> Scale:
         counties={code: tuple(group.total_bounds) for code, group in by_county},
         project_counts=by_county.size().to_dict(),
         kept_parcels=int((parcels["land_state"] != LEFT_OUT_STATE).sum()),
+        project_on_land=(on_land["name"], on_land.geometry.y, on_land.geometry.x),
     )

@@ -1012,7 +1012,8 @@ def test_scale_page_leaves_parcels_and_projects_out(scale_tab, scale):
 
     layers = page_layers(html)
     assert layers["parcels"][0]["mode"] == "tiles" and layers["parcels"][1] is None
-    assert layers["projects"][0]["mode"] == "points" and layers["projects"][1] is None
+    assert layers["projects"][0]["mode"] == "points"
+    assert set(layers["projects"][1]) == {"counts"}  # no feature: the counts per county to draw
     map_script = "".join(
         script
         for script in re.findall(r"<script>(.*?)</script>", html, re.S)
@@ -1092,6 +1093,23 @@ def test_scale_click_on_a_parcel_opens_its_popup(scale_tab, scale):
         timeout=3000,
     )
     assert "地块编号" in popup.inner_text() and parcel.parcel_id in popup.inner_text()
+    assert tab.errors == []
+
+
+def test_scale_click_on_a_project_over_land_opens_the_projects_popup(scale_tab, scale):
+    """A project drawn over a parcel is the topmost thing there: a click opens its popup, and
+    the parcel's (looked up under the click for the tiled land) never replaces it."""
+    tab = scale_tab()
+    name, lat, lng = scale.project_on_land
+    tab.open(f"/?view=17/{lat}/{lng}")
+    tab.page.wait_for_function(JS_POINTS_LOADED, arg=CLUSTERED)
+    tab.wait_settled()
+    point = tab.page.evaluate(f"(ll) => {JS_MAP}.latLngToContainerPoint(ll)", [lat, lng])
+    box = tab.page.locator(".folium-map").bounding_box()
+    tab.page.mouse.click(box["x"] + point["x"], box["y"] + point["y"])
+    assert popup_title(tab.page) == name
+    tab.page.wait_for_timeout(1000)  # a parcel's lookup would have answered by now
+    assert popup_title(tab.page) == name
     assert tab.errors == []
 
 
