@@ -22,7 +22,7 @@ import io
 import re
 import warnings
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Protocol
 
@@ -144,6 +144,28 @@ def checked(name: str, data: bytes, max_bytes: int) -> Photo:
         raise Refused(_("“%(name)s” is damaged or incomplete.", name=name)) from None
     digest = hashlib.sha256(data).hexdigest()
     return Photo(name, data, digest, FORMATS[image.format], width, height, thumbnail)
+
+
+def without_metadata(photo: Photo) -> Photo:
+    """``photo`` as the public may have it: turned upright and saved again without its
+    metadata. A phone writes where and when a photo was taken, the phone and often its
+    owner's name into EXIF and XMP; a site's progress photos keep them (evidence, seen by
+    officials only), a photo on the investors' pages must not. The colour profile stays."""
+    with Image.open(io.BytesIO(photo.data), formats=OPENED) as image:
+        upright = ImageOps.exif_transpose(image)
+        icc = image.info.get("icc_profile")
+    out = io.BytesIO()
+    options = {"icc_profile": icc} if icc else {}
+    if photo.format == "png":
+        upright.save(out, "PNG", **options)
+    else:  # JPEG and WebP are lossy already: a high quality keeps what the eye sees
+        pil_format = "JPEG" if photo.format == "jpeg" else "WEBP"
+        if pil_format == "JPEG" and upright.mode not in ("RGB", "L", "CMYK"):
+            upright = upright.convert("RGB")
+        upright.save(out, pil_format, quality=92, **options)
+    data = out.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    return replace(photo, data=data, digest=digest, width=upright.width, height=upright.height)
 
 
 def megabytes(size: int) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import quote
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
-from PIL import Image
+from PIL import ExifTags, Image
 
 from geoapp import create_app
 from geoapp.invest.attachments import ATTACHMENTS_TABLE
@@ -114,7 +114,6 @@ def test_an_editor_attaches_a_photo_and_a_pdf_that_anyone_sees_and_downloads(app
         ("jpeg", "现状 航拍.jpg", "地块现状（东南角）", "editor_long"),
         ("pdf", "区域评估报告.pdf", "区域评估报告摘要", "editor_long"),
     ]
-    assert [int(r["byte_size"]) for r in rows] == [len(photo), len(document)]
     assert (rows[0]["width"], rows[0]["height"]) == (640, 480) and "data" not in rows[0]
 
     visitor = app.test_client()  # anonymous
@@ -122,15 +121,19 @@ def test_an_editor_attaches_a_photo_and_a_pdf_that_anyone_sees_and_downloads(app
     assert "照片和文件" in visitor.get(PAGE).get_data(as_text=True)
     assert "地块现状（东南角）" in shown and "区域评估报告摘要" in shown
     assert "区域评估报告.pdf · PDF · " in shown and "editor_long" not in shown
-    sizes = re.findall(r"(\d+) KB", shown)
-    assert sorted(map(int, sizes)) == sorted(round(len(d) / 1024) for d in (photo, document))
     links = re.findall(r'href="(/invest/files/parcels/P1-002/[0-9a-f]{64})"', shown)
     thumbs = re.findall(r'src="(/invest/files/parcels/P1-002/[0-9a-f]{64}/thumb)"', shown)
     assert len(links) == 2 and len(thumbs) == 1 and thumbs[0].startswith(links[0])
     assert 'alt="照片：地块现状（东南角）"' in shown
 
     got = {visitor.get(link).get_data(): visitor.get(link) for link in links}
-    assert set(got) == {photo, document}  # byte for byte
+    assert document in got  # byte for byte; the photo saved again, without its metadata
+    (public_photo,) = set(got) - {document}
+    assert looks_alike(public_photo, photo)
+    photo, got[photo] = public_photo, got[public_photo]
+    assert [int(r["byte_size"]) for r in rows] == [len(photo), len(document)]
+    sizes = re.findall(r"(\d+) KB", shown)
+    assert sorted(map(int, sizes)) == sorted(round(len(d) / 1024) for d in (photo, document))
     for answer in got.values():
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         cache = answer.headers["Cache-Control"]
@@ -157,6 +160,40 @@ def test_an_editor_attaches_a_photo_and_a_pdf_that_anyone_sees_and_downloads(app
     sheet = pdf_text(visitor.get(PAGE + ".pdf").get_data())  # the one-page sheet names the PDF
     assert "地块页可下载的文件" in sheet and "· 区域评估报告摘要" in sheet
     assert "地块现状（东南角）" not in sheet  # photos are on the page only
+
+
+def looks_alike(a: bytes, b: bytes) -> bool:
+    """Two photos of the same size whose pixels differ by little (JPEG saved again)."""
+    first, second = (np.asarray(Image.open(io.BytesIO(d)).convert("RGB"), float) for d in (a, b))
+    return first.shape == second.shape and np.abs(first - second).mean() < 3
+
+
+def test_a_public_photo_loses_where_when_and_whose_it_was(app, editor, where):
+    """A phone's photo carries its GPS position, time, maker and owner (EXIF) and more (XMP),
+    and is stored on its side with an orientation tag: the investors' page gets it upright,
+    with none of that."""
+    image = Image.open(io.BytesIO(jpeg(2)))
+    exif = Image.Exif()
+    exif[ExifTags.Base.Artist] = "Wang Wei 13800001111"
+    exif[ExifTags.Base.Make] = "PhoneMaker"
+    exif[ExifTags.Base.Orientation] = 6  # turned a quarter: shown 480 wide, 640 high
+    exif.get_ifd(ExifTags.IFD.GPSInfo).update({1: "N", 2: (34.0, 53.0, 17.0)})
+    out = io.BytesIO()
+    xmp = b'<x:xmpmeta xmlns:x="adobe:ns:meta/">Wang Wei</x:xmpmeta>'
+    image.save(out, "JPEG", exif=exif.tobytes(), xmp=xmp)
+    sent_photo = out.getvalue()
+    assert b"Wang Wei" in sent_photo and Image.open(out).getexif().get_ifd(ExifTags.IFD.GPSInfo)
+    assert (
+        editor.post(form_url(where), data=sent(sent_photo, "现状.jpg", "现状")).status_code == 302
+    )
+    (row,) = stored(where)
+    assert (row["width"], row["height"]) == (480, 640)
+    link = f"/invest/files/parcels/P1-002/{row['sha256']}"
+    public = app.test_client().get(link).get_data()
+    shown = Image.open(io.BytesIO(public))
+    assert shown.size == (480, 640) and len(shown.getexif()) == 0
+    assert b"Wang Wei" not in public and b"PhoneMaker" not in public and b"xmpmeta" not in public
+    assert int(row["byte_size"]) == len(public)
 
 
 def test_standard_land_takes_attachments_of_its_own(app, editor, where):

@@ -131,13 +131,14 @@ def received(upload: photos.Upload | None, limits: Limits) -> Received:
 
 
 def taken(name: str, data: bytes, limits: Limits) -> Received:
-    """``data`` as a photo or a PDF, or ``photos.Refused`` naming ``name`` and the reason."""
+    """``data`` as a photo (saved again without its metadata) or a PDF, or ``photos.Refused``
+    naming ``name`` and the reason."""
     if is_pdf(data):
         check_pdf(name, data, limits.document_bytes)
         digest = hashlib.sha256(data).hexdigest()
         return Received(_named(name, PDF), data, digest, PDF, None, None, None)
-    try:
-        photo = photos.checked(name, data, limits.photo_bytes)
+    try:  # shown to the public: without the phone's metadata (where, when, whose)
+        photo = photos.without_metadata(photos.checked(name, data, limits.photo_bytes))
     except photos.NotAnImage:
         raise photos.Refused(
             _("“%(name)s” is neither a photo (JPEG, PNG, WebP) nor a PDF.", name=name)
