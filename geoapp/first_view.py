@@ -28,7 +28,8 @@ def county_counts(svc: Services, layer: LayerDef, flt: MapFilter) -> dict[str, A
     """How many features of the filter lie in each county, with a point to label it by."""
     field = layer.area["county"]
     codes = svc.store.read(layer.table, flt.query_for(layer, [field]))[field]
-    found = codes.dropna().astype(str).value_counts()
+    # counted as stored (categorical: fast), then named as text
+    found = {str(k): int(v) for k, v in codes.value_counts().items() if v}
     areas = []
     for county in svc.areas().counties:
         count = int(found.get(county.code, 0))

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 import shapely
 
 from geoapp.basemaps import shifts_to_gcj02
@@ -75,10 +76,15 @@ def read_points(
 
 
 def _value_codes(layer: LayerDef, name: str | None, frame, fields: list[str]) -> np.ndarray:
+    """Each row's value of field ``name`` as its index among the declared values."""
     if not name or name not in fields:
         return np.full(len(frame), NO_VALUE, dtype=np.uint8)
-    keys = [v.key for v in layer.fields[name].values]
-    codes = frame[name].astype("string").map({k: i for i, k in enumerate(keys)})
+    lookup = {v.key: i for i, v in enumerate(layer.fields[name].values)}
+    column = frame[name]
+    if isinstance(column.dtype, pd.CategoricalDtype):  # as the store keeps them: by category
+        named = [lookup.get(str(c), NO_VALUE) for c in column.cat.categories]
+        return np.array([*named, NO_VALUE], dtype=np.uint8)[column.cat.codes.to_numpy()]
+    codes = column.astype("string").map(lookup)
     return codes.fillna(NO_VALUE).to_numpy(dtype=np.uint8)
 
 

@@ -181,9 +181,9 @@ class FrameIndex:
     def extent(self, query: Query, sums: tuple[str, ...] = ()) -> Extent:
         positions = self.positions(query)
         totals = {name: float(self.frame[name].iloc[positions].sum()) for name in sums}
-        if not len(positions):
-            return Extent(0, None, totals)
         b = self.bounds[positions]
+        if np.isnan(b[:, 0]).all():  # no row, or no row with a geometry (an accounts table)
+            return Extent(len(positions), None, totals)
         return Extent(
             len(positions),
             (
