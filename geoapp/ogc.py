@@ -136,6 +136,27 @@ def queryables_doc(
     }
 
 
+def feature_schema_doc(layer: LayerDef, audience: str, locale: str, url: str) -> dict:
+    """The JSON Schema of one feature as ``items`` returns it (the ``describedby`` link): a
+    GeoJSON Feature whose properties have their types. GIS clients read it for their field
+    types: GDAL, without it, guesses from the first page and takes a number field empty on
+    every row there (a parcel's floor area, 0 where there is no building) for text."""
+    fields = queryables_doc(layer, audience, locale, url, geometry=False)["properties"]
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": url,
+        "title": layer.title(locale),
+        "type": "object",
+        "required": ["type", "geometry", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "id": {"type": "integer"},
+            "geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
+            "properties": {"type": "object", "properties": fields},
+        },
+    }
+
+
 def collection_doc(layer: LayerDef, extent: Extent, locale: str, base: str) -> dict:
     url = f"{base}/collections/{layer.id}"
     doc: dict[str, Any] = {
@@ -152,6 +173,8 @@ def collection_doc(layer: LayerDef, extent: Extent, locale: str, base: str) -> d
                 "type": "application/schema+json",
                 "href": f"{url}/queryables",
             },
+            # relation types compare without case (RFC 8288); GDAL looks for this spelling
+            {"rel": "describedBy", "type": "application/schema+json", "href": f"{url}/schema"},
         ],
     }
     if extent.bbox is not None:
@@ -214,6 +237,7 @@ def openapi_doc(layers: list[LayerDef], audience: str, title: str, base: str) ->
         paths[prefix] = _get(f"Collection {layer.id}")
         paths[f"{prefix}/queryables"] = _get(f"Queryables of {layer.id}")
         paths[f"{prefix}/sortables"] = _get(f"Sortables of {layer.id}")
+        paths[f"{prefix}/schema"] = _get(f"JSON Schema of a feature of {layer.id}")
         items = _get(f"Features of {layer.id}", common + layer_params(layer, audience))
         items["get"]["responses"]["200"] = json_body(FEATURE_COLLECTION, GEOJSON_TYPE)
         items["get"]["responses"]["200"]["content"]["text/html"] = {"schema": {"type": "string"}}

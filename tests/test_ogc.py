@@ -337,6 +337,25 @@ def test_sortables_list_what_sortby_takes(client):
         assert client.get(f"/ogc/collections/projects/items?sortby=-{name}").status_code == 200
 
 
+def test_a_collection_describes_its_features_types(client):
+    """The ``describedBy`` link gives a feature's JSON Schema: GIS clients take their field
+    types from it (GDAL: tests/test_ogc_clients.py); the public's API has its own."""
+    collection = client.get("/ogc/collections/parcels").get_json()
+    (link,) = [x for x in collection["links"] if x["rel"].lower() == "describedby"]
+    assert link["type"] == "application/schema+json"
+    response = client.get(link["href"].removeprefix("http://localhost"))
+    assert response.status_code == 200 and response.mimetype == "application/schema+json"
+    fields = response.get_json()["properties"]["properties"]["properties"]
+    assert fields["floor_m2"]["type"] == "number" and fields["land_state"]["type"] == "string"
+    assert "available" in fields["land_state"]["enum"]
+    projects = client.get("/ogc/collections/projects/schema").get_json()
+    fields = projects["properties"]["properties"]["properties"]
+    assert fields["planned_start"] == {**fields["planned_start"], "format": "date"}
+    public = client.get("/public/ogc/collections/parcels/schema").get_json()
+    assert public["properties"]["properties"]["properties"]["floor_m2"]["type"] == "number"
+    assert client.get("/public/ogc/collections/projects/schema").status_code == 404
+
+
 def test_crs_and_bbox_crs_as_part_2_declares(client):
     """CRS84 (default), EPSG:4326 (latitude first) and EPSG:3857 out; bbox in any of them;
     anything else a 400; Content-Crs names what was served."""

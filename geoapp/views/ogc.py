@@ -31,6 +31,7 @@ from geoapp.ogc import (
     CqlFilter,
     bbox_in_crs84,
     collection_doc,
+    feature_schema_doc,
     in_crs,
     landing_doc,
     openapi_doc,
@@ -136,6 +137,13 @@ def make_blueprint(name: str, prefix: str, audience: str) -> Blueprint:
     @bp.get("/collections/<collection_id>/sortables")
     def collection_sortables(collection_id: str):
         return _schema(collection_id, "sortables")
+
+    @bp.get("/collections/<collection_id>/schema")
+    def collection_schema(collection_id: str):
+        layer = services().layer(collection_id, audience)
+        url = f"{base()}/collections/{layer.id}/schema"
+        doc = feature_schema_doc(layer, audience, str(get_locale()), url)
+        return Response(_dumps(doc), mimetype="application/schema+json")
 
     def _schema(collection_id: str, kind: str):
         """Queryables (Part 3) or sortables (Part 5: every visible field, no geometry)."""
