@@ -38,7 +38,7 @@ TEST_WORKERS ?= auto
 test: setup browser gdal postgis memcached fonts poppler
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=25
 
 setup: $(VENV)/.installed assets translations
 

@@ -274,7 +274,7 @@ def build_map(
     """A folium map of the declared layers, loading only assets served by the app itself.
 
     The URL's view wins over fitting the filtered features; hidden layers start switched off.
-    A layer fetched as points starts from its ``first_views`` entry (``geoapp.first_view``).
+    A layer fetched as points starts from its ``first_views`` entry (``geoapp.points.first_view``).
     """
     zoom, lat, lon = state.view or (5, *CHINA_CENTER)
     fmap = folium.Map(location=(lat, lon), zoom_start=zoom, tiles=None)  # page.js: metric scale

@@ -19,10 +19,10 @@ from urllib.parse import parse_qs, urlparse
 import geopandas as gpd
 import pytest
 
-from geoapp.clusters import box_around
 from geoapp.config import PROJECT_ROOT
 from geoapp.demo.scale import build_scale
-from geoapp.first_view import HALF_HEIGHT_PX, HALF_WIDTH_PX
+from geoapp.points.clusters import box_around
+from geoapp.points.first_view import HALF_HEIGHT_PX, HALF_WIDTH_PX
 from geoapp.stores import GeoPackageStore
 from tests.fixtures import serve
 from tests.test_browser import (  # noqa: F401  (fixtures, used by name)

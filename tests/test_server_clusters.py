@@ -1,5 +1,5 @@
-"""The server's clusters of one view (geoapp/clusters.py): what the map draws before its own
-index of every point is built, in the page (geoapp/first_view.py) and from
+"""The server's clusters of one view (geoapp/points/clusters.py): what the map draws before its own
+index of every point is built, in the page (geoapp/points/first_view.py) and from
 ``/api/layers/<id>/clusters``.
 
 Worked by hand on a few points whose screen positions are known, then on the demo county's
@@ -16,10 +16,10 @@ import numpy as np
 import pytest
 
 from geoapp import create_app
-from geoapp.clusters import CELL_PX, MAX_ZOOM, TILE_PX, geographic, mercator, view_clusters
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
-from geoapp.point_set import NO_VALUE, PointSet
+from geoapp.points.arrays import NO_VALUE, PointSet
+from geoapp.points.clusters import CELL_PX, MAX_ZOOM, TILE_PX, geographic, mercator, view_clusters
 from tests.accounts import signed_in
 from tests.fixtures import settings_for
 

@@ -396,7 +396,7 @@ window.geoapp = (function () {
    * their decoding waits for the page's thread, busy drawing tiles meanwhile. Building the
    * index of every point takes the worker about half a second; until then views are drawn
    * from the server's clusters: those of the URL's view come in the page (``first``, from
-   * geoapp/first_view.py), any other view's are fetched. 'geoapp:loaded' once the index's
+   * geoapp/points/first_view.py), any other view's are fetched. 'geoapp:loaded' once the index's
    * view is drawn. */
   function pointsLayer(map, spec, first) {
     var group = clusterLayer(map, spec, first && first.counts);

@@ -14,12 +14,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from geoapp.clusters import view_clusters
 from geoapp.drawn import save_area
 from geoapp.errors import BadRequest, NotFound
-from geoapp.first_view import county_counts
 from geoapp.layers import LayerDef
-from geoapp.point_set import read_points
+from geoapp.points.arrays import read_points
+from geoapp.points.clusters import view_clusters
+from geoapp.points.first_view import county_counts
 from geoapp.query import MapFilter, parse_within, whole_number
 from geoapp.render import clean_for_map, features_json, layer_spec
 from geoapp.services import services

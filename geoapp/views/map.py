@@ -9,9 +9,9 @@ from flask import Blueprint, render_template, request, url_for
 from flask_babel import get_locale
 from flask_login import current_user
 
-from geoapp.first_view import first_view
 from geoapp.layers import LayerDef
 from geoapp.page_state import parse_page_state, shared_query
+from geoapp.points.first_view import first_view
 from geoapp.query import MapFilter
 from geoapp.render import MapContext, build_map, legend, page_parts
 from geoapp.selection import MAX_ROWS, class_counts, result_rows, select

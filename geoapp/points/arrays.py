@@ -1,7 +1,7 @@
 """A point layer's matching features as plain arrays: where, which, and their colour classes.
 
 The one reading behind ``points.bin`` (every point, for the browser's cluster index) and the
-server's clusters of one view (``geoapp.clusters``): both must show the same points, in the
+server's clusters of one view (``geoapp.points.clusters``): both must show the same points, in the
 same coordinates (GCJ-02 when the basemap needs it), with the same colour codes.
 """
 

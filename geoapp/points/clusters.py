@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from geoapp.layers import LayerDef
-from geoapp.point_set import NO_VALUE, PointSet
+from geoapp.points.arrays import NO_VALUE, PointSet
 
 CELL_PX = 64  # about the worker's 48 px radius: bubbles of up to 44 px do not cover each other
 MAX_ZOOM = 15  # as the worker's index: from zoom 16 on every point stands alone

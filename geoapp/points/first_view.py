@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from geoapp.clusters import box_around, view_clusters
 from geoapp.layers import LayerDef
 from geoapp.page_state import PageState
-from geoapp.point_set import read_points
+from geoapp.points.arrays import read_points
+from geoapp.points.clusters import box_around, view_clusters
 from geoapp.query import MapFilter
 from geoapp.services import Services
 
