@@ -233,6 +233,33 @@ def test_the_servers_clusters_give_way_to_the_index(points_tab, many):
     assert opened.errors == [] and moved.errors == []
 
 
+def test_a_shared_link_to_a_project_opens_its_popup_and_keeps_it(context, many, points_tab):
+    """A link with ``sel=`` among 100,000 projects: the popup opens on the server's clusters'
+    lone point, before the index is built, and stays open when the index takes over."""
+    lat, lng = many.dense
+    first = points_tab(f"/?view=16/{lat}/{lng}")
+    found = first.page.request.get(
+        f"{many.base}/api/layers/projects/features?limit=1"
+        f"&bbox={lng - 0.002},{lat - 0.002},{lng + 0.002},{lat + 0.002}"
+    ).json()["features"][0]
+    shared = f"/?view=16/{lat}/{lng}&sel=projects:{found['id']}"
+    for index in (False, True):
+        page = context.new_page()
+        tab = watch(page, many.base)
+        if not index:  # points.bin never comes: the server's clusters only
+            page.route("**/points.bin*", lambda route: route.abort())
+        tab.open(shared)
+        title = page.locator(".leaflet-popup-content h3")
+        title.wait_for()
+        assert title.inner_text() == found["properties"]["name"]
+        if index:
+            wait_points(tab)  # the index has taken over the clusters
+            page.wait_for_timeout(500)
+            assert title.count() == 1 and title.inner_text() == found["properties"]["name"]
+        assert "sel=projects" in page.url and str(found["id"]) in page.url
+        assert tab.errors == [] and tab.external == []
+
+
 JS_DRAWN_TOTAL = """(id) => { let total = 0;
     window.geoapp.layers[id].eachLayer((m) => {
         total += m.feature ? 1 : Number(m.options.title.split(" × ")[1]); });
