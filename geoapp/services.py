@@ -52,10 +52,11 @@ class Services:
         """Load every table now (layers, landmarks, accounts and tokens): before gunicorn
         forks (``--preload``), so that the workers share one copy of the data instead of each
         reading its own, and no worker's first visitor waits for it."""
-        for table in self.store.tables():
-            self.store.extent(table)
         for layer in self.layers:
+            self.store.extent(layer.table)
             self._choices_in(layer, Scope.everything())  # the map page's pick lists (admins')
+        for table in set(self.store.tables()) - {layer.table for layer in self.layers}:
+            self.store.read(table, Query(limit=1))  # landmarks, accounts: loaded whole
         self.areas()
 
     def layers_for(self, audience: str) -> list[LayerDef]:
