@@ -343,17 +343,19 @@ window.geoapp = (function () {
       drawnView = view;
       whenDrawn.splice(0).forEach(function (callback) { callback(); });
     }
-    /* Asks the worker for the view's clusters and how many features it holds (for the
-     * panel). Counts per county need no worker and are drawn at once; until they have
-     * arrived, the view does not count as drawn. */
+    /* Before the index is built: the server's clusters of the view (a view it cannot give
+     * stays as it was until the next move). */
     function drawEarly(view) {
       group.early(Math.round(map.getZoom()), viewBox(map, 0.25)).then(function (items) {
         if (view !== views || loads) return;  // moved on, or the index has taken over
         replace(clusterMarkers(items));
         map.fire("geoapp:inview", { id: spec.id, count: countInView(map, items) });
         drawn(view);
-      });
+      }, function () {});
     }
+    /* Asks the worker for the view's clusters and how many features it holds (for the
+     * panel). Counts per county need no worker and are drawn at once; until they have
+     * arrived, the view does not count as drawn. */
     function draw() {
       var view = ++views;
       var counts = spec.overviewBelow && map.getZoom() < spec.overviewBelow;
@@ -396,8 +398,8 @@ window.geoapp = (function () {
    * their decoding waits for the page's thread, busy drawing tiles meanwhile. Building the
    * index of every point takes the worker about half a second; until then views are drawn
    * from the server's clusters: those of the URL's view come in the page (``first``, from
-   * geoapp/points/first_view.py), any other view's are fetched. 'geoapp:loaded' once the index's
-   * view is drawn. */
+   * geoapp/points/first_view.py), any other view's are fetched. 'geoapp:loaded' once the
+   * index's view is drawn. */
   function pointsLayer(map, spec, first) {
     var group = clusterLayer(map, spec, first && first.counts);
     var url = new URL(spec.urls.points, window.location.href);
@@ -410,9 +412,10 @@ window.geoapp = (function () {
         var asked = new URL(spec.urls.clusters, window.location.href);
         asked.searchParams.set("zoom", zoom);
         asked.searchParams.set("bbox", box.map(function (v) { return v.toFixed(5); }).join(","));
-        return fetch(asked)
-          .then(function (response) { return response.ok ? response.json() : { items: [] }; })
-          .then(function (body) { return body.items; });
+        return fetch(asked).then(function (response) {
+          if (!response.ok) throw new Error("clusters: HTTP " + response.status);
+          return response.json();
+        }).then(function (body) { return body.items; });
       };
     }
     group.setFeatures(url.href).then(function () {
