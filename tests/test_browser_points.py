@@ -49,6 +49,7 @@ PARCELS = 6000  # above tiles_above: tiled, as at province scale
 LONGEST_FRAME_MS = 200  # the page's thread may pause this long at most while points load
 OVERVIEW_ZOOM = 6  # below the projects' overview_below: counts per county
 DENSE_ZOOM = 12
+SCREEN_SIZES = [(1280, 720), (1366, 768), (1920, 1080), (390, 844)]  # as the popup tests
 
 # Every animation frame's time, from before the page's own scripts run.
 FRAMES = """window.__frames = [];
@@ -125,6 +126,17 @@ def points_tab(context, many) -> Callable[[str], Tab]:
     return open_tab
 
 
+@pytest.fixture
+def sized(signed, screen):
+    """A signed-in browser context of the test's screen size (a phone's with touch)."""
+    width, height = screen
+    phone = width < 500
+    ctx = signed(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
+    ctx.set_default_timeout(10_000)
+    yield ctx
+    ctx.close()
+
+
 def symbols(tab: Tab) -> list[list[str]]:
     return tab.page.evaluate(JS_SYMBOLS, CLUSTERED)
 
@@ -193,13 +205,15 @@ def test_quick_moves_end_with_the_last_view(points_tab, many, last):
     assert tab.external == [] and tab.errors == [] and fresh.errors == []
 
 
-def test_a_dense_view_shows_the_servers_clusters_before_its_own_index(context, many):
+@pytest.mark.parametrize("screen", SCREEN_SIZES, ids=[f"{w}x{h}" for w, h in SCREEN_SIZES])
+def test_a_dense_view_shows_the_servers_clusters_before_its_own_index(sized, many, screen):
     """Opened at a dense zoom-12 view, the page draws the clusters it came with (worked out on
     the server) without waiting for points.bin and its index. Here points.bin never arrives,
-    as on a slow line: the bubbles are there all the same, together they stand for every
-    project of the view, and a move asks the server for the new view's clusters."""
+    as on a slow line: the bubbles are there all the same, on every screen they cover it
+    whole, together they stand for every project around the view, and a move asks the server
+    for the new view's clusters."""
     lat, lng = many.dense
-    page = context.new_page()
+    page = sized.new_page()
     tab = watch(page, many.base)
     held: list[str] = []
     asked: list[str] = []
@@ -211,6 +225,8 @@ def test_a_dense_view_shows_the_servers_clusters_before_its_own_index(context, m
     assert asked == []  # the first view's clusters came in the page
     box = box_around(lat, lng, DENSE_ZOOM, HALF_WIDTH_PX, HALF_HEIGHT_PX)
     assert drawn_total(tab) == projects_in(many, box) > 1000
+    west, south, east, north = page.evaluate(JS_VIEW_BOX)
+    assert box[0] < west and east < box[2] and box[1] < south and north < box[3], screen
     page.evaluate(JS_MOVES, [(*many.other, DENSE_ZOOM)])
     tab.wait_settled()
     assert len(asked) == 1 and f"zoom={DENSE_ZOOM}" in asked[0]
@@ -260,6 +276,8 @@ def test_a_shared_link_to_a_project_opens_its_popup_and_keeps_it(context, many, 
         assert tab.errors == [] and tab.external == []
 
 
+JS_VIEW_BOX = f"""() => {{ const b = {JS_MAP}.getBounds();
+    return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; }}"""
 JS_DRAWN_TOTAL = """(id) => { let total = 0;
     window.geoapp.layers[id].eachLayer((m) => {
         total += m.feature ? 1 : Number(m.options.title.split(" × ")[1]); });

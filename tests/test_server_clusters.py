@@ -19,7 +19,15 @@ from geoapp import create_app
 from geoapp.config import PROJECT_ROOT
 from geoapp.layers import load_layers
 from geoapp.points.arrays import NO_VALUE, PointSet
-from geoapp.points.clusters import CELL_PX, MAX_ZOOM, TILE_PX, geographic, mercator, view_clusters
+from geoapp.points.clusters import (
+    MAX_ZOOM,
+    TILE_PX,
+    box_around,
+    geographic,
+    mercator,
+    view_clusters,
+)
+from geoapp.points.first_view import HALF_HEIGHT_PX, HALF_WIDTH_PX
 from tests.accounts import signed_in
 from tests.fixtures import settings_for
 
@@ -48,7 +56,8 @@ def by_count(items: list[dict]) -> list[dict]:
     return sorted(items, key=lambda item: -item["properties"].get("point_count", 1))
 
 
-# A cell of the grid starts at a multiple of CELL_PX (64): 640 px is a cell's corner.
+# A cell of the grid starts at a multiple of CELL_PX (64): 640 px is a cell's corner. The
+# figures below are worked out for that cell.
 NEAR = [(650.0, 650.0), (660.0, 650.0), (655.0, 670.0)]  # 20 px apart: one bubble
 ACROSS = [(700.0, 900.0), (708.0, 900.0)]  # 8 px apart, on either side of a cell border (704)
 ALONE = (2000.0, 2000.0)
@@ -91,7 +100,6 @@ def test_past_the_deepest_zoom_every_point_stands_alone_and_none_is_lost():
 def test_members_at_one_place_never_part():
     (bubble,) = view_clusters(at_pixels([(900.0, 900.0)] * 4, [NO_VALUE] * 4), ZOOM, PROJECTS)
     assert bubble["properties"]["expansion_zoom"] == MAX_ZOOM + 1
-    assert CELL_PX == 64  # the figures above are worked out for this cell
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +144,15 @@ def test_the_map_page_comes_with_its_first_symbols(demo_client, demo_frames):
     first = _first_view(page)
     assert first["clusters"]["zoom"] == 12
     shown = sum(i["properties"].get("point_count", 1) for i in first["clusters"]["items"])
-    assert 0 < shown <= len(projects)
+    west, south, east, north = box_around(lat, lon, 12, HALF_WIDTH_PX, HALF_HEIGHT_PX)
+    x, y = projects.geometry.x, projects.geometry.y
+    inside = int(((x >= west) & (x <= east) & (y >= south) & (y <= north)).sum())
+    assert shown == inside > 0  # every project around the view, none twice
     assert sum(area["count"] for area in first["counts"]["areas"]) == len(projects)
     whole = _first_view(demo_client.get("/").get_data(as_text=True))
     assert "clusters" not in whole and whole["counts"]["total"] == len(projects)
+    hidden = demo_client.get(f"/?view=12/{lat:.5f}/{lon:.5f}&hide=projects")
+    assert _first_view(hidden.get_data(as_text=True)) == {}  # asked for when switched on
 
 
 def _first_view(page: str) -> dict:

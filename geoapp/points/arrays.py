@@ -60,8 +60,8 @@ def read_points(
     padding views are asked with)."""
     fields = layer.tile_fields(audience)
     query = flt.query_for(layer, fields)
-    if bbox is not None:
-        query = replace(query, bbox=bbox if query.bbox is None else _overlap(query.bbox, bbox))
+    if bbox is not None:  # a filter's own bbox is a shape (``MapFilter.area``): both apply
+        query = replace(query, bbox=bbox)
     frame = svc.store.read(layer.table, query)
     geoms = frame.geometry.values
     if shifts_to_gcj02(svc.config):
@@ -86,9 +86,3 @@ def _value_codes(layer: LayerDef, name: str | None, frame, fields: list[str]) ->
         return np.array([*named, NO_VALUE], dtype=np.uint8)[column.cat.codes.to_numpy()]
     codes = column.astype("string").map(lookup)
     return codes.fillna(NO_VALUE).to_numpy(dtype=np.uint8)
-
-
-def _overlap(a: BBox, b: BBox) -> BBox:
-    """Two boxes' common part (an empty box when they do not meet: nothing matches)."""
-    minx, miny = max(a[0], b[0]), max(a[1], b[1])
-    return (minx, miny, max(minx, min(a[2], b[2])), max(miny, min(a[3], b[3])))

@@ -45,8 +45,11 @@ def first_view(
     svc: Services, layer: LayerDef, flt: MapFilter, state: PageState, audience: str
 ) -> dict[str, Any]:
     """A clustered point layer's first symbols: counts per county (when the layer has them),
-    and the clusters around the URL's view when that view is close enough for points."""
+    and the clusters around the URL's view when that view is close enough for points; nothing
+    for a layer the URL hides."""
     first: dict[str, Any] = {}
+    if layer.id in state.hidden:  # drawn only when switched on: it asks then
+        return first
     if layer.overview_below and "county" in layer.area:
         first["counts"] = county_counts(svc, layer, flt)
     if state.view is not None and state.view[0] >= layer.overview_below:
